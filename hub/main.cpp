@@ -1,0 +1,110 @@
+// renrakumo-hub: loads hub.yaml and topology.yaml, opens the journal, and runs the loop.
+// Exit codes: 0 clean stop, 1 runtime failure, 2 bad configuration.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "config/keys.h"
+#include "config/load.h"
+#include "net/hub.h"
+#include "store/sqlite_journal.h"
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+std::atomic<bool> g_reload{false};
+
+extern "C" void OnSignal(int sig) {
+  // Handlers only set flags; the loop does the work.
+  if (sig == SIGHUP) g_reload = true;
+  else g_stop = true;
+}
+
+using renrakumo::Result;
+namespace config = renrakumo::config;
+namespace core = renrakumo::core;
+
+Result<core::TopologyPtr> LoadTopology(const renrakumo::v1::HubConfig& hub) {
+  auto loaded = config::LoadTopology(hub.topology_file(), hub.keys_dir());
+  if (!loaded) return renrakumo::Error{loaded.error()};
+  for (const auto& w : loaded->warnings) spdlog::warn("{}", w);  // already names the file
+  return core::TopologyPtr(std::make_shared<const core::Topology>(loaded->topology));
+}
+
+int CheckConfig(const std::string& path) {
+  auto hub = config::LoadHubConfig(path);
+  if (!hub) {
+    std::cerr << hub.error() << "\n";
+    return 2;
+  }
+  auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
+  if (!topo) {
+    std::cerr << topo.error() << "\n";
+    return 2;
+  }
+  for (const auto& w : topo->warnings) std::cerr << "warning: " << w << "\n";
+  std::cout << path << ": OK (" << topo->topology.sectors_size() << " sectors, "
+            << topo->topology.nodes_size() << " nodes)\n";
+  return 0;
+}
+
+void SetUpLogging(const std::string& level) {
+  auto logger = spdlog::stdout_color_mt("hub");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ [%n] %v");
+  spdlog::set_level(spdlog::level::from_str(level.empty() ? "info" : level));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"renrakumo-hub: the contact network's hub"};
+  std::string config_path = "config/hub.yaml";
+  bool check_only = false;
+  std::string log_level;
+  app.add_option("-c,--config", config_path, "hub configuration file")->capture_default_str();
+  app.add_flag("--check-config", check_only, "validate the configuration and exit (2 if bad)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides hub.yaml)");
+  CLI11_PARSE(app, argc, argv);
+
+  if (check_only) return CheckConfig(config_path);
+
+  auto hub_config = config::LoadHubConfig(config_path);
+  if (!hub_config) {
+    std::cerr << hub_config.error() << "\n";
+    return 2;
+  }
+  SetUpLogging(log_level.empty() ? hub_config->log_level() : log_level);
+  auto topology = LoadTopology(*hub_config);
+  if (!topology) {
+    std::cerr << topology.error() << "\n";
+    return 2;
+  }
+  auto secret = config::ReadKeyFile(hub_config->secret_key_file(), true);
+  if (!secret) {
+    std::cerr << "hub key: " << secret.error() << "\n";
+    return 2;
+  }
+  auto journal = renrakumo::store::OpenSqliteJournal(hub_config->journal_path());
+  if (!journal) {
+    spdlog::critical("{}", journal.error());
+    return 1;
+  }
+  renrakumo::v1::HubConfig cfg = *hub_config;
+  auto hub = renrakumo::net::Hub::Create(
+      {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }}, std::move(*journal));
+  if (!hub) {
+    spdlog::critical("{}", hub.error());
+    return 1;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnSignal);
+  (*hub)->Run(g_stop, &g_reload);
+  return 0;
+}

@@ -1,0 +1,98 @@
+// The hub: one thread polls the ZAP, ingest and fanout sockets; decisions come from the pure
+// core; accepted messages are written to the journal in one transaction per drained batch
+// (natural group commit) and only then acknowledged and published.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/journal.h"
+#include "core/result.h"
+#include "core/topology.h"
+#include "net/metrics.h"
+#include "net/zap.h"
+#include "renrakumo/v1/config.pb.h"
+#include "renrakumo/v1/wire.pb.h"
+
+namespace renrakumo::net {
+
+class Hub {
+ public:
+  struct Options {
+    v1::HubConfig config;           // defaults applied, paths resolved
+    core::TopologyPtr topology;     // validated
+    std::string secret_key_z85;     // the hub's CURVE secret key
+    // Called on the loop thread after RequestReload(); keeps the old topology on error.
+    std::function<Result<core::TopologyPtr>()> reload_topology;
+  };
+
+  static Result<std::unique_ptr<Hub>> Create(Options options, core::JournalPtr journal);
+  ~Hub();
+  Hub(const Hub&) = delete;
+  Hub& operator=(const Hub&) = delete;
+
+  // Runs the event loop until `stop` becomes true (checked at least every 100 ms). When
+  // `reload` becomes true (e.g. set by a SIGHUP handler) the loop clears it and reloads the
+  // topology. Both flags may be set from any thread or a signal handler.
+  void Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr);
+
+  // Endpoints as bound, with any "*" port resolved: what nodes connect to.
+  const std::string& ingest_endpoint() const { return ingest_endpoint_; }
+  const std::string& fanout_endpoint() const { return fanout_endpoint_; }
+  const Counters& counters() const { return counters_; }
+
+ private:
+  // A reply waiting for its batch to commit.
+  struct PendingAccept {
+    std::string routing_id;
+    uint64_t request_id = 0;
+    size_t commit = 0;       // index into batch_
+    bool duplicate = false;  // a retry that arrived while the original was in this batch
+  };
+  Hub(Options options, core::JournalPtr journal);
+  Status Bind();
+  void PollOnce();
+  void Reload();
+
+  // ingest.cpp
+  void DrainIngest();
+  void HandleRequest(const std::string& routing_id, const std::string& node_id,
+                     const zmq::message_t& payload);
+  void HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
+                    const std::string& envelope_bytes);
+  void HandleFetch(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
+                   const v1::Fetch& fetch);
+  void HandleGetMessage(const std::string& routing_id, const v1::Node& node,
+                        uint64_t request_id, const v1::GetMessage& get);
+  void CommitBatch();
+  void Reply(const std::string& routing_id, const v1::IngestReply& reply);
+  void Reject(const std::string& routing_id, uint64_t request_id, const std::string& message_id,
+              v1::RejectCode code, const std::string& reason);
+  v1::Welcome MakeWelcome(const v1::Node& node) const;
+
+  // fanout
+  void DrainSubscriptions();
+  void Publish(const core::Commit& commit, const std::vector<core::Position>& positions);
+
+  Options options_;
+  core::JournalPtr journal_;
+  zmq::context_t ctx_;
+  std::unique_ptr<ZapHandler> zap_;  // bound before any CURVE socket exists
+  zmq::socket_t ingest_;
+  zmq::socket_t fanout_;
+  std::string ingest_endpoint_;
+  std::string fanout_endpoint_;
+  Counters counters_;
+
+  std::vector<core::Commit> batch_;
+  std::vector<PendingAccept> pending_;
+  std::unordered_map<std::string, size_t> batch_index_;  // sender + '\n' + message id → commit
+  std::unordered_map<std::string, int64_t> last_seen_ms_;  // node id → last request time
+};
+
+}  // namespace renrakumo::net

@@ -1,0 +1,327 @@
+// The ingest side of the loop: requests from nodes, decided by the core, accepted ones
+// committed to the journal as one batch, then answered and published.
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "core/envelope_check.h"
+#include "core/route.h"
+#include "core/streams.h"
+#include "net/hub.h"
+#include "renrakumo/v1/messages.pb.h"
+
+namespace renrakumo::net {
+namespace {
+
+int64_t NowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string BatchKey(const std::string& sender, const std::string& message_id) {
+  return sender + '\n' + message_id;
+}
+
+v1::Accepted MakeAccepted(const std::string& message_id, int64_t at_ms,
+                          const std::vector<core::Position>& positions, bool duplicate) {
+  v1::Accepted a;
+  a.set_message_id(message_id);
+  a.set_accepted_at_ms(at_ms);
+  a.set_duplicate(duplicate);
+  for (const auto& p : positions) {
+    auto* sp = a.add_deliveries();
+    sp->set_stream(p.stream);
+    sp->set_seq(p.seq);
+  }
+  return a;
+}
+
+}  // namespace
+
+void Hub::DrainIngest() {
+  const uint32_t max_batch = options_.config.limits().max_batch();
+  for (uint32_t n = 0; n < max_batch; ++n) {
+    zmq::message_t routing_id;
+    if (!ingest_.recv(routing_id, zmq::recv_flags::dontwait)) break;
+    std::vector<zmq::message_t> frames;
+    // The rest of a multipart message is already queued once its first frame arrived.
+    bool more = routing_id.more();
+    while (more) {
+      frames.emplace_back();
+      (void)ingest_.recv(frames.back(), zmq::recv_flags::none);
+      more = frames.back().more();
+    }
+    ++counters_.requests;
+    const std::string rid = routing_id.to_string();
+    if (frames.size() != 1) {
+      ++counters_.requests_malformed;
+      Reject(rid, 0, "", v1::REJECT_MALFORMED,
+             "a request is exactly one frame; got " + std::to_string(frames.size()));
+      continue;
+    }
+    // The sender is the User-Id the ZAP handler gave this connection, never a field it wrote.
+    const char* user = zmq_msg_gets(frames[0].handle(), "User-Id");
+    if (user == nullptr) {
+      ++counters_.requests_unauthenticated;
+      continue;
+    }
+    HandleRequest(rid, user, frames[0]);
+  }
+  CommitBatch();
+}
+
+void Hub::HandleRequest(const std::string& routing_id, const std::string& node_id,
+                        const zmq::message_t& payload) {
+  v1::IngestRequest req;
+  if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    ++counters_.requests_malformed;
+    Reject(routing_id, 0, "", v1::REJECT_MALFORMED,
+           "the request is not a renrakumo.v1.IngestRequest protobuf");
+    return;
+  }
+  // ZAP only runs at handshake: check the current topology on every message.
+  const v1::Node* node = options_.topology->node(node_id);
+  if (node == nullptr) {
+    Reject(routing_id, req.request_id(), "", v1::REJECT_UNKNOWN_NODE,
+           "node '" + node_id + "' is no longer in the hub's topology");
+    return;
+  }
+  last_seen_ms_[node_id] = NowMs();
+  v1::IngestReply reply;
+  reply.set_request_id(req.request_id());
+  switch (req.request_case()) {
+    case v1::IngestRequest::kHello:
+      *reply.mutable_welcome() = MakeWelcome(*node);
+      Reply(routing_id, reply);
+      return;
+    case v1::IngestRequest::kPing:
+      reply.mutable_pong()->set_sent_at_ms(req.ping().sent_at_ms());
+      reply.mutable_pong()->set_hub_time_ms(NowMs());
+      Reply(routing_id, reply);
+      return;
+    case v1::IngestRequest::kSubmit:
+      HandleSubmit(routing_id, *node, req.request_id(), req.submit().envelope());
+      return;
+    case v1::IngestRequest::kFetch:
+      HandleFetch(routing_id, *node, req.request_id(), req.fetch());
+      return;
+    case v1::IngestRequest::kGetMessage:
+      HandleGetMessage(routing_id, *node, req.request_id(), req.get_message());
+      return;
+    default:
+      Reject(routing_id, req.request_id(), "", v1::REJECT_UNSUPPORTED,
+             "this hub does not implement that request");
+  }
+}
+
+v1::Welcome Hub::MakeWelcome(const v1::Node& node) const {
+  v1::Welcome w;
+  w.set_node_id(node.id());
+  w.set_kind(std::string(core::KindName(node.kind())));
+  w.set_sector(node.sector());
+  w.set_hub_time_ms(NowMs());
+  w.set_network_name(options_.config.network_name());
+  for (const auto& s : core::ReadableStreams(*options_.topology, node)) {
+    auto* head = w.add_streams();
+    head->set_stream(s);
+    head->set_last_seq(journal_->LastSeq(s));
+  }
+  return w;
+}
+
+void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
+                       const std::string& envelope_bytes) {
+  v1::Envelope env;
+  if (!env.ParseFromString(envelope_bytes)) {
+    Reject(routing_id, request_id, "", v1::REJECT_MALFORMED,
+           "the submitted envelope is not a renrakumo.v1.Envelope protobuf");
+    return;
+  }
+  if (auto bad = core::CheckEnvelope(env)) {
+    Reject(routing_id, request_id, env.message_id(), bad->code, bad->reason);
+    return;
+  }
+  // Idempotency: a retry gets the original answer and delivers nothing twice.
+  const std::string key = BatchKey(node.id(), env.message_id());
+  if (auto it = batch_index_.find(key); it != batch_index_.end()) {
+    if (batch_[it->second].envelope != envelope_bytes) {
+      Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
+             "message id '" + env.message_id() + "' was already used for a different message");
+      return;
+    }
+    pending_.push_back({routing_id, request_id, it->second, true});
+    return;
+  }
+  if (auto prior = journal_->Find(node.id(), env.message_id())) {
+    if (prior->envelope != envelope_bytes) {
+      Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
+             "message id '" + env.message_id() + "' was already used for a different message");
+      return;
+    }
+    ++counters_.submits_duplicate;
+    v1::IngestReply reply;
+    reply.set_request_id(request_id);
+    *reply.mutable_accepted() =
+        MakeAccepted(env.message_id(), prior->accepted_at_ms, prior->deliveries, true);
+    Reply(routing_id, reply);
+    return;
+  }
+  std::optional<core::StoredMessage> original;
+  if (env.has_relay())
+    original = journal_->Find(env.relay().original_sender(), env.relay().original_message_id());
+  const core::Decision decision = core::Route(
+      *options_.topology, {node, env, original ? &*original : nullptr});
+  if (!decision.accepted) {
+    spdlog::get("hub.route")->info("rejected {} '{}' from {}: {}", core::BodyKind(env),
+                                   env.message_id(), node.id(), decision.rejection.reason);
+    Reject(routing_id, request_id, env.message_id(), decision.rejection.code,
+           decision.rejection.reason);
+    return;
+  }
+  batch_index_.emplace(key, batch_.size());
+  pending_.push_back({routing_id, request_id, batch_.size(), false});
+  batch_.push_back(core::Commit{node.id(), env.message_id(), NowMs(), decision.kind,
+                                envelope_bytes, decision.deliveries});
+}
+
+void Hub::CommitBatch() {
+  if (batch_.empty()) return;
+  auto log = spdlog::get("hub.route");
+  auto positions = journal_->Append(batch_);
+  if (!positions) {
+    ++counters_.journal_failures;
+    log->error("journal write failed for {} messages: {}", batch_.size(), positions.error());
+    for (const auto& p : pending_)
+      Reject(p.routing_id, p.request_id, batch_[p.commit].message_id, v1::REJECT_STORE_FAILURE,
+             "the hub could not store the message durably; it was not accepted: retry");
+  } else {
+    ++counters_.journal_batches;
+    // Durable now: answer, then publish. Nothing went out before this point.
+    for (const auto& p : pending_) {
+      const core::Commit& c = batch_[p.commit];
+      v1::IngestReply reply;
+      reply.set_request_id(p.request_id);
+      *reply.mutable_accepted() =
+          MakeAccepted(c.message_id, c.accepted_at_ms, (*positions)[p.commit], p.duplicate);
+      Reply(p.routing_id, reply);
+      if (p.duplicate) ++counters_.submits_duplicate;
+    }
+    for (size_t i = 0; i < batch_.size(); ++i) {
+      ++counters_.submits_accepted;
+      const core::Commit& c = batch_[i];
+      log->info("accepted {} '{}' from {} → {}", c.kind, c.message_id, c.sender,
+                [&] {
+                  std::string s;
+                  for (const auto& p : (*positions)[i]) s += p.stream + "#" + std::to_string(p.seq) + " ";
+                  return s;
+                }());
+      Publish(c, (*positions)[i]);
+    }
+  }
+  batch_.clear();
+  pending_.clear();
+  batch_index_.clear();
+}
+
+void Hub::HandleFetch(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
+                      const v1::Fetch& fetch) {
+  if (!core::MayRead(*options_.topology, node, fetch.stream())) {
+    Reject(routing_id, request_id, "", v1::REJECT_NOT_ENTITLED,
+           "node " + node.id() + " may not read stream '" + fetch.stream() + "'");
+    return;
+  }
+  const uint64_t last = journal_->LastSeq(fetch.stream());
+  if (fetch.after_seq() > last) {
+    Reject(routing_id, request_id, "", v1::REJECT_BAD_SEQUENCE,
+           "stream " + fetch.stream() + " ends at sequence " + std::to_string(last) +
+               "; you asked for deliveries after " + std::to_string(fetch.after_seq()) +
+               " (was the journal restored from an older backup? reset your cursor)");
+    return;
+  }
+  const uint32_t limit = options_.config.limits().max_fetch();
+  const uint32_t count = fetch.max_count() == 0 ? limit : std::min(fetch.max_count(), limit);
+  auto rows = journal_->Read(fetch.stream(), fetch.after_seq(), count);
+  if (!rows) {
+    Reject(routing_id, request_id, "", v1::REJECT_STORE_FAILURE,
+           "the hub could not read the journal: " + rows.error());
+    return;
+  }
+  ++counters_.fetches;
+  v1::IngestReply reply;
+  reply.set_request_id(request_id);
+  auto* batch = reply.mutable_batch();
+  batch->set_stream(fetch.stream());
+  batch->set_last_seq(last);
+  for (auto& r : *rows) {
+    auto* d = batch->add_deliveries();
+    d->set_stream(r.stream);
+    d->set_seq(r.seq);
+    d->set_sender(r.sender);
+    d->set_accepted_at_ms(r.accepted_at_ms);
+    d->set_kind(r.kind);
+    d->set_note(r.note);
+    d->set_envelope(std::move(r.envelope));
+  }
+  Reply(routing_id, reply);
+}
+
+void Hub::HandleGetMessage(const std::string& routing_id, const v1::Node& node,
+                           uint64_t request_id, const v1::GetMessage& get) {
+  auto stored = journal_->Find(get.sender(), get.message_id());
+  const core::Position* readable = nullptr;
+  if (stored)
+    for (const auto& p : stored->deliveries)
+      if (core::MayRead(*options_.topology, node, p.stream)) readable = &p;
+  if (readable == nullptr) {
+    Reject(routing_id, request_id, get.message_id(), v1::REJECT_NOT_ENTITLED,
+           "no message '" + get.message_id() + "' from '" + get.sender() +
+               "' was delivered to " + node.id());
+    return;
+  }
+  auto rows = journal_->Read(readable->stream, readable->seq - 1, 1);
+  v1::IngestReply reply;
+  reply.set_request_id(request_id);
+  auto* batch = reply.mutable_batch();
+  batch->set_stream(readable->stream);
+  batch->set_last_seq(journal_->LastSeq(readable->stream));
+  if (rows && !rows->empty()) {
+    const auto& r = rows->front();
+    auto* d = batch->add_deliveries();
+    d->set_stream(r.stream);
+    d->set_seq(r.seq);
+    d->set_sender(r.sender);
+    d->set_accepted_at_ms(r.accepted_at_ms);
+    d->set_kind(r.kind);
+    d->set_note(r.note);
+    d->set_envelope(r.envelope);
+  }
+  Reply(routing_id, reply);
+}
+
+void Hub::Reply(const std::string& routing_id, const v1::IngestReply& reply) {
+  const std::string bytes = reply.SerializeAsString();
+  try {
+    // ROUTER_MANDATORY: a gone peer is an error here rather than a silent drop.
+    if (!ingest_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+        !ingest_.send(zmq::buffer(bytes), zmq::send_flags::dontwait))
+      ++counters_.replies_unroutable;
+  } catch (const zmq::error_t& e) {
+    ++counters_.replies_unroutable;
+    spdlog::get("hub.net")->debug("reply not routable: {}", e.what());
+  }
+}
+
+void Hub::Reject(const std::string& routing_id, uint64_t request_id,
+                 const std::string& message_id, v1::RejectCode code, const std::string& reason) {
+  ++counters_.submits_rejected;
+  ++counters_.rejections_by_code[static_cast<int>(code) & 15];
+  v1::IngestReply reply;
+  reply.set_request_id(request_id);
+  auto* r = reply.mutable_rejected();
+  r->set_message_id(message_id);
+  r->set_code(code);
+  r->set_reason(reason);
+  Reply(routing_id, reply);
+}
+
+}  // namespace renrakumo::net

@@ -1,0 +1,39 @@
+// The hub's counters, declared once. The same table feeds the in-memory stats that tests
+// read and the Prometheus text of /metrics. Every rejection is counted under its reason.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace renrakumo::net {
+
+#define RENRAKUMO_HUB_COUNTERS(X)                                                         \
+  X(zap_accepted, "CURVE handshakes whose key belongs to a node")                          \
+  X(zap_refused, "CURVE handshakes refused: unknown key, wrong domain or mechanism")       \
+  X(requests, "ingest requests received")                                                  \
+  X(requests_malformed, "ingest requests that were not a decodable request")               \
+  X(requests_unauthenticated, "ingest frames without an authenticated User-Id")            \
+  X(submits_accepted, "messages accepted and made durable")                                \
+  X(submits_duplicate, "retries answered with the original acceptance")                    \
+  X(submits_rejected, "messages rejected (see rejections_by_code)")                        \
+  X(deliveries_published, "deliveries published on fanout after commit")                   \
+  X(journal_batches, "journal transactions committed")                                     \
+  X(journal_failures, "journal transactions that failed")                                  \
+  X(fetches, "replay requests answered")                                                   \
+  X(replies_unroutable, "replies dropped because the node had gone (it will retry)")       \
+  X(subscriptions_applied, "fanout subscriptions applied for entitled nodes")              \
+  X(subscriptions_refused, "fanout subscriptions refused: stream not readable by the node")
+
+struct Counters {
+#define RENRAKUMO_DECLARE(name, help) std::atomic<uint64_t> name{0};
+  RENRAKUMO_HUB_COUNTERS(RENRAKUMO_DECLARE)
+#undef RENRAKUMO_DECLARE
+  // Rejections per RejectCode (index = enum value).
+  std::atomic<uint64_t> rejections_by_code[16] = {};
+};
+
+// Prometheus text exposition of every counter.
+std::string RenderPrometheus(const Counters& c);
+
+}  // namespace renrakumo::net

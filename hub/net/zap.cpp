@@ -1,0 +1,65 @@
+#include "net/zap.h"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+#include "config/keys.h"
+
+namespace renrakumo::net {
+namespace {
+
+struct ZapVerdict {
+  std::string code;     // "200" or "400"
+  std::string text;
+  std::string user_id;  // node id on success
+};
+
+ZapVerdict Judge(const std::vector<zmq::message_t>& req, const std::string& domain,
+                 const core::Topology& topology) {
+  // Frames: version, request id, domain, address, routing id, mechanism, credentials...
+  if (req.size() < 7 || req[0].to_string_view() != "1.0")
+    return {"400", "malformed ZAP request", ""};
+  if (req[2].to_string_view() != domain) return {"400", "wrong ZAP domain", ""};
+  if (req[5].to_string_view() != "CURVE") return {"400", "only CURVE is accepted", ""};
+  if (req[6].size() != 32) return {"400", "malformed CURVE key", ""};
+  const std::string z85 = config::EncodeZ85(static_cast<const uint8_t*>(req[6].data()));
+  const v1::Node* node = topology.node_for_key(z85);
+  if (node == nullptr) return {"400", "unknown key", ""};
+  return {"200", "OK", node->id()};
+}
+
+}  // namespace
+
+ZapHandler::ZapHandler(zmq::context_t& ctx, std::string domain)
+    : socket_(ctx, zmq::socket_type::rep), domain_(std::move(domain)) {
+  socket_.set(zmq::sockopt::linger, 0);
+  socket_.bind("inproc://zeromq.zap.01");
+}
+
+void ZapHandler::HandlePending(const core::Topology& topology, Counters& counters) {
+  auto log = spdlog::get("hub.net");
+  for (;;) {
+    std::vector<zmq::message_t> req;
+    if (!zmq::recv_multipart(socket_, std::back_inserter(req), zmq::recv_flags::dontwait)) return;
+    const ZapVerdict v = Judge(req, domain_, topology);
+    const std::string address = req.size() > 3 ? req[3].to_string() : "";
+    if (v.code == "200") {
+      ++counters.zap_accepted;
+      log->debug("handshake from {} accepted as node {}", address, v.user_id);
+    } else {
+      ++counters.zap_refused;
+      const std::string key = req.size() > 6 && req[6].size() == 32
+                                  ? config::EncodeZ85(static_cast<const uint8_t*>(req[6].data()))
+                                  : "";
+      log->warn("handshake from {} refused: {} {}", address, v.text, key);
+    }
+    std::array<zmq::const_buffer, 6> reply = {
+        zmq::str_buffer("1.0"),
+        zmq::buffer(req.size() > 1 ? req[1].data() : nullptr, req.size() > 1 ? req[1].size() : 0),
+        zmq::buffer(v.code), zmq::buffer(v.text), zmq::buffer(v.user_id), zmq::str_buffer("")};
+    zmq::send_multipart(socket_, reply);
+  }
+}
+
+}  // namespace renrakumo::net

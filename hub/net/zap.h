@@ -1,0 +1,31 @@
+// The ZAP handler: libzmq asks it, at every CURVE handshake, whether a client key may
+// connect. A known key is answered 200 with the node id as User-Id, which the hub then
+// reads from every frame that node sends. Anything else is refused with 400.
+// CURVE fails open when no ZAP handler is bound, so Bind() must run before any CURVE
+// server socket exists, and the socket lives as long as the hub.
+#pragma once
+
+#include <string>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "core/topology.h"
+#include "net/metrics.h"
+
+namespace renrakumo::net {
+
+class ZapHandler {
+ public:
+  ZapHandler(zmq::context_t& ctx, std::string domain);
+
+  zmq::socket_t& socket() { return socket_; }
+
+  // Answers every ZAP request that is waiting, without blocking.
+  void HandlePending(const core::Topology& topology, Counters& counters);
+
+ private:
+  zmq::socket_t socket_;
+  std::string domain_;
+};
+
+}  // namespace renrakumo::net

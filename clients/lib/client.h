@@ -1,0 +1,79 @@
+// librenrakumo-client: what a node's software links to. Connect with the node's CURVE keys to
+// the first hub route that answers, submit messages and wait until the hub has made them
+// durable, and receive deliveries in order with gaps filled from the hub's journal.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/result.h"
+#include "lib/cursors.h"
+#include "renrakumo/v1/config.pb.h"
+#include "renrakumo/v1/messages.pb.h"
+#include "renrakumo/v1/wire.pb.h"
+
+namespace zmq {
+class context_t;
+}
+
+namespace renrakumo::client {
+
+class Connection;
+
+// The hub's answer to a submission: accepted (durable) or rejected (with code and reason).
+struct SubmitOutcome {
+  bool accepted = false;
+  v1::Accepted accepted_reply;
+  v1::Rejected rejected_reply;
+};
+
+class Client {
+ public:
+  // Reads the key files named by `config`, tries each hub route in order, and says hello.
+  static Result<std::unique_ptr<Client>> Connect(const v1::NodeConfig& config);
+  ~Client();
+
+  const v1::Welcome& welcome() const { return welcome_; }
+  const std::string& node_id() const { return welcome_.node_id(); }
+  const std::string& route() const;
+
+  // Submits `envelope` and waits for the hub's answer, resending with the same message id
+  // until answered or submit_deadline_ms passes. Fills message_id and created_at if unset.
+  Result<SubmitOutcome> Submit(v1::Envelope& envelope);
+
+  // The next delivery, in sequence order per stream and never twice, or nullopt when none
+  // arrived within `timeout`. Gaps (missed live messages) are fetched from the hub.
+  Result<std::optional<v1::Delivery>> Next(std::chrono::milliseconds timeout);
+
+  // Deliveries of `stream` after `after_seq`, at most `max` (the hub may send fewer).
+  Result<v1::Batch> Fetch(const std::string& stream, uint64_t after_seq, uint32_t max);
+
+  // A message that was delivered to this node, by its sender and message id.
+  Result<v1::Delivery> GetMessage(const std::string& sender, const std::string& message_id);
+
+  Cursors& cursors() { return cursors_; }
+  // Persists the cursors to <state_dir>/<node id>.cursors.
+  Status SaveCursors() const;
+  std::string cursor_file() const;
+
+ private:
+  Client(const v1::NodeConfig& config);
+  Result<v1::IngestReply> Request(v1::IngestRequest req);
+  Status Sync();
+
+  v1::NodeConfig config_;
+  std::unique_ptr<zmq::context_t> ctx_;
+  std::unique_ptr<Connection> conn_;
+  v1::Welcome welcome_;
+  Cursors cursors_;
+  std::deque<v1::Delivery> replay_;  // fetched deliveries waiting to be handed out
+  bool need_sync_ = true;
+};
+
+// A fresh random message id ("m-" and 32 hex digits).
+std::string NewMessageId();
+
+}  // namespace renrakumo::client

@@ -1,0 +1,163 @@
+#include "network.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "config/keys.h"
+#include "config/load.h"
+#include "store/sqlite_journal.h"
+
+namespace renrakumo::testing {
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path FreshDir() {
+  std::random_device rd;
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  fs::path dir = fs::temp_directory_path() /
+                 ("renrakumo-it-" + std::string(info ? info->name() : "x") + "-" +
+                  std::to_string(rd()));
+  fs::create_directories(dir / "keys");
+  return dir;
+}
+
+}  // namespace
+
+TestNetwork::TestNetwork() : dir_(FreshDir()) {
+  const auto hub_keys = config::GenerateKeyPair();
+  hub_keys_public_ = hub_keys.public_z85;
+  hub_keys_secret_ = hub_keys.secret_z85;
+  // Keys for every node of the sample topology, written where the topology loader looks.
+  auto bare = config::LoadTopology(RENRAKUMO_SOURCE_DIR "/config/topology.yaml", "");
+  if (!bare) throw std::runtime_error(bare.error());
+  for (const auto& n : bare->topology.nodes())
+    if (auto s = config::WriteKeyPair((dir_ / "keys").string(), n.id(), config::GenerateKeyPair(),
+                                      false);
+        !s)
+      throw std::runtime_error(s.error());
+  auto loaded = config::LoadTopology(RENRAKUMO_SOURCE_DIR "/config/topology.yaml",
+                                     (dir_ / "keys").string());
+  if (!loaded) throw std::runtime_error(loaded.error());
+  topology_ = std::make_shared<const core::Topology>(loaded->topology);
+
+  hub_config_.set_network_name("integration test network");
+  hub_config_.set_ingest_endpoint("tcp://127.0.0.1:*");
+  hub_config_.set_fanout_endpoint("tcp://127.0.0.1:*");
+  hub_config_.set_journal_path((dir_ / "journal.db").string());
+  config::ApplyHubDefaults(&hub_config_);
+  StartHub();
+}
+
+TestNetwork::~TestNetwork() {
+  StopHub();
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
+void TestNetwork::StartHub() {
+  auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
+  if (!journal) throw std::runtime_error(journal.error());
+  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}}, std::move(*journal));
+  if (!hub) throw std::runtime_error(hub.error());
+  hub_ = std::move(*hub);
+  // Later restarts bind the same ports, so nodes reconnect to the same address.
+  hub_config_.set_ingest_endpoint(hub_->ingest_endpoint());
+  hub_config_.set_fanout_endpoint(hub_->fanout_endpoint());
+  stop_ = false;
+  loop_ = std::thread([this] { hub_->Run(stop_); });
+}
+
+void TestNetwork::StopHub() {
+  stop_ = true;
+  if (loop_.joinable()) loop_.join();
+  hub_.reset();
+}
+
+void TestNetwork::RestartHub() {
+  StopHub();
+  StartHub();
+}
+
+std::string TestNetwork::KeyOf(const std::string& id, bool secret) const {
+  auto key = config::ReadKeyFile((dir_ / "keys" / (id + (secret ? ".key" : ".pub"))).string(), secret);
+  if (!key) throw std::runtime_error(key.error());
+  return *key;
+}
+
+v1::NodeConfig TestNetwork::NodeConfig(const std::string& id) const {
+  v1::NodeConfig c;
+  c.set_node_id(id);
+  c.set_public_key_file((dir_ / "keys" / (id + ".pub")).string());
+  c.set_secret_key_file((dir_ / "keys" / (id + ".key")).string());
+  c.set_hub_public_key(hub_keys_public_);
+  auto* route = c.add_hubs();
+  route->set_ingest_endpoint(hub_->ingest_endpoint());
+  route->set_fanout_endpoint(hub_->fanout_endpoint());
+  c.set_state_dir(dir_.string());
+  c.set_request_timeout_ms(2000);
+  c.set_submit_deadline_ms(20000);
+  return c;
+}
+
+std::unique_ptr<client::Client> TestNetwork::Connect(const std::string& id) const {
+  auto c = client::Client::Connect(NodeConfig(id));
+  if (!c) {
+    ADD_FAILURE() << "cannot connect as " << id << ": " << c.error();
+    return nullptr;
+  }
+  return std::move(*c);
+}
+
+bool TestNetwork::WaitFor(const std::function<bool()>& condition, std::chrono::seconds bound) {
+  const auto end = std::chrono::steady_clock::now() + bound;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+std::vector<v1::Delivery> Drain(client::Client& node) {
+  std::vector<v1::Delivery> out;
+  for (;;) {
+    auto next = node.Next(std::chrono::milliseconds(0));
+    if (!next) {
+      ADD_FAILURE() << "receiving failed: " << next.error();
+      return out;
+    }
+    if (!*next) return out;
+    out.push_back(std::move(**next));
+  }
+}
+
+v1::Envelope MakeAdvisory(const std::string& id, std::vector<std::string> sectors,
+                          v1::AdvisoryKind kind) {
+  v1::Envelope env;
+  env.set_message_id(id);
+  env.set_tlp(v1::TLP_GREEN);
+  auto* a = env.mutable_advisory();
+  a->set_kind(kind);
+  a->set_severity(v1::SEVERITY_SEVERE);
+  a->set_title("Exploited VPN vulnerability: patch now");
+  a->set_body("Apply the vendor's fix to every remote-access gateway.");
+  for (auto& s : sectors) a->mutable_audience()->add_sectors(s);
+  return env;
+}
+
+v1::Envelope MakeReport(const std::string& id, const std::string& system) {
+  v1::Envelope env;
+  env.set_message_id(id);
+  env.set_tlp(v1::TLP_AMBER);
+  auto* r = env.mutable_report();
+  r->set_incident_id("inc-" + id);
+  r->set_phase(v1::PHASE_FLASH);
+  r->set_situation(v1::SITUATION_SERIOUS_FAILURE);
+  r->set_likelihood(v1::LIKELIHOOD_POSSIBLE_UNCLEAR);
+  r->set_affected_system(system);
+  r->set_narrative("Unusual outbound traffic from a gateway.");
+  return env;
+}
+
+}  // namespace renrakumo::testing

@@ -1,0 +1,193 @@
+// Authentication and entitlement against the real hub: an unknown key gets nothing, nobody
+// reads another node's stream, nobody poses as another node, and hostile frames are refused
+// while the connection keeps working.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <zmq.hpp>
+
+#include "config/keys.h"
+#include "network.h"
+
+namespace renrakumo::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A raw CURVE socket, for behaving in ways the client library never would.
+zmq::socket_t RawSocket(zmq::context_t& ctx, zmq::socket_type type, const std::string& pub,
+                        const std::string& sec, const std::string& hub_pub) {
+  zmq::socket_t s(ctx, type);
+  s.set(zmq::sockopt::linger, 0);
+  s.set(zmq::sockopt::curve_serverkey, hub_pub);
+  s.set(zmq::sockopt::curve_publickey, pub);
+  s.set(zmq::sockopt::curve_secretkey, sec);
+  return s;
+}
+
+v1::IngestReply Receive(zmq::socket_t& s) {
+  zmq::message_t msg;
+  s.set(zmq::sockopt::rcvtimeo, 20000);
+  EXPECT_TRUE(s.recv(msg)) << "no reply from the hub";
+  v1::IngestReply reply;
+  EXPECT_TRUE(reply.ParseFromArray(msg.data(), static_cast<int>(msg.size())));
+  return reply;
+}
+
+TEST(Security, UnknownKeyIsRefusedWithAClearError) {
+  TestNetwork net;
+  const auto stranger = config::GenerateKeyPair();
+  config::WriteKeyPair(net.dir().string(), "stranger", stranger, false);
+  auto cfg = net.NodeConfig("carrier-a");
+  cfg.set_public_key_file((net.dir() / "stranger.pub").string());
+  cfg.set_secret_key_file((net.dir() / "stranger.key").string());
+  auto client = client::Client::Connect(cfg);
+  ASSERT_FALSE(client);
+  EXPECT_THAT(client.error(), HasSubstr("key refused by the hub"));
+  EXPECT_GE(net.hub().counters().zap_refused.load(), 1u);
+}
+
+TEST(Security, UnknownKeyOnFanoutReceivesNothing) {
+  TestNetwork net;
+  zmq::context_t ctx;
+  const auto stranger = config::GenerateKeyPair();
+  auto sub = RawSocket(ctx, zmq::socket_type::sub, stranger.public_z85, stranger.secret_z85,
+                       net.hub_public_key());
+  // Watch the handshake: the stranger must be refused by ZAP, not merely ignored.
+  zmq_socket_monitor(sub.handle(), "inproc://stranger-mon", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  zmq::socket_t mon(ctx, zmq::socket_type::pair);
+  mon.set(zmq::sockopt::linger, 0);
+  mon.connect("inproc://stranger-mon");
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.connect(net.hub().fanout_endpoint());
+  mon.set(zmq::sockopt::rcvtimeo, 20000);
+  zmq::message_t event;
+  ASSERT_TRUE(mon.recv(event)) << "the stranger's handshake was never refused";
+  uint16_t id = 0;
+  std::memcpy(&id, event.data(), 2);
+  EXPECT_EQ(id, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+  // No subscription of the stranger's ever reached the hub's entitlement check.
+  EXPECT_EQ(net.hub().counters().subscriptions_applied.load() +
+                net.hub().counters().subscriptions_refused.load(),
+            0u);
+  // Traffic flows; the stranger's queue stays empty.
+  auto fsa = net.Connect("fsa");
+  auto env = MakeAdvisory("adv-1", {"finance"});
+  ASSERT_TRUE(fsa->Submit(env)->accepted);
+  zmq::message_t msg;
+  EXPECT_FALSE(sub.recv(msg, zmq::recv_flags::dontwait));
+  zmq_socket_monitor(sub.handle(), nullptr, 0);
+}
+
+TEST(Security, SubscribingToEverythingOrAnotherNodesStreamGetsNothingOfTheirs) {
+  TestNetwork net;
+  zmq::context_t ctx;
+  auto sub = RawSocket(ctx, zmq::socket_type::sub, net.KeyOf("regional-bank-b", false),
+                       net.KeyOf("regional-bank-b", true), net.hub_public_key());
+  // The bank's name for the sample's second bank comes from the topology.
+  sub.set(zmq::sockopt::subscribe, "");
+  sub.set(zmq::sockopt::subscribe, "node.megabank-a.");
+  sub.set(zmq::sockopt::subscribe, "node.");
+  sub.set(zmq::sockopt::subscribe, "node.regional-bank-b.");  // its own inbox: the marker
+  sub.connect(net.hub().fanout_endpoint());
+  ASSERT_TRUE(TestNetwork::WaitFor([&] {
+    return net.hub().counters().subscriptions_refused.load() >= 3 &&
+           net.hub().counters().subscriptions_applied.load() >= 1;
+  }));
+  auto fsa = net.Connect("fsa");
+  auto to_a = MakeAdvisory("to-a", {});
+  to_a.mutable_advisory()->mutable_audience()->add_nodes("megabank-a");
+  ASSERT_TRUE(fsa->Submit(to_a)->accepted);
+  auto to_b = MakeAdvisory("to-b", {});
+  to_b.mutable_advisory()->mutable_audience()->add_nodes("regional-bank-b");
+  ASSERT_TRUE(fsa->Submit(to_b)->accepted);
+  // Fanout keeps order per subscriber: had "to-a" been let through, it would come first.
+  sub.set(zmq::sockopt::rcvtimeo, 20000);
+  zmq::message_t topic, body;
+  ASSERT_TRUE(sub.recv(topic));
+  ASSERT_TRUE(sub.recv(body));
+  EXPECT_EQ(topic.to_string(), "node.regional-bank-b.");
+  v1::Delivery d;
+  ASSERT_TRUE(d.ParseFromArray(body.data(), static_cast<int>(body.size())));
+  v1::Envelope env;
+  ASSERT_TRUE(env.ParseFromString(d.envelope()));
+  EXPECT_EQ(env.message_id(), "to-b");
+}
+
+TEST(Security, ANodeCannotPoseAsAnother) {
+  TestNetwork net;
+  // bank-b's keys with a config that claims to be megabank-a: the hub says who it is.
+  auto cfg = net.NodeConfig("regional-bank-b");
+  cfg.set_node_id("megabank-a");
+  auto imposter = client::Client::Connect(cfg);
+  ASSERT_TRUE(imposter) << imposter.error();
+  EXPECT_EQ((*imposter)->node_id(), "regional-bank-b");
+  auto env = MakeReport("rep-1");
+  ASSERT_TRUE((*imposter)->Submit(env)->accepted);
+  auto fsa = net.Connect("fsa");
+  auto got = Drain(*fsa);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sender(), "regional-bank-b");
+  // megabank-a's public key without its secret key cannot complete the handshake.
+  auto forged = net.NodeConfig("regional-bank-b");
+  forged.set_public_key_file((net.dir() / "keys" / "megabank-a.pub").string());
+  auto cut = forged;
+  cut.set_request_timeout_ms(500);
+  auto refused = client::Client::Connect(cut);
+  EXPECT_FALSE(refused);
+}
+
+TEST(Security, MalformedFramesAreRejectedAndTheConnectionStillWorks) {
+  TestNetwork net;
+  zmq::context_t ctx;
+  auto dealer = RawSocket(ctx, zmq::socket_type::dealer, net.KeyOf("carrier-a", false),
+                          net.KeyOf("carrier-a", true), net.hub_public_key());
+  dealer.connect(net.hub().ingest_endpoint());
+
+  dealer.send(zmq::str_buffer("\xff\xff garbage"), zmq::send_flags::none);
+  auto r1 = Receive(dealer);
+  ASSERT_TRUE(r1.has_rejected());
+  EXPECT_EQ(r1.rejected().code(), v1::REJECT_MALFORMED);
+
+  dealer.send(zmq::str_buffer("one"), zmq::send_flags::sndmore);
+  dealer.send(zmq::str_buffer("two"), zmq::send_flags::none);
+  auto r2 = Receive(dealer);
+  ASSERT_TRUE(r2.has_rejected());
+  EXPECT_EQ(r2.rejected().code(), v1::REJECT_MALFORMED);
+  EXPECT_THAT(r2.rejected().reason(), HasSubstr("one frame"));
+
+  v1::IngestRequest bad_envelope;
+  bad_envelope.set_request_id(7);
+  bad_envelope.mutable_submit()->set_envelope("\x0a\xff not an envelope");
+  dealer.send(zmq::buffer(bad_envelope.SerializeAsString()), zmq::send_flags::none);
+  auto r3 = Receive(dealer);
+  ASSERT_TRUE(r3.has_rejected());
+  EXPECT_EQ(r3.request_id(), 7u);
+  EXPECT_EQ(r3.rejected().code(), v1::REJECT_MALFORMED);
+
+  v1::IngestRequest hello;
+  hello.set_request_id(8);
+  hello.mutable_hello();
+  dealer.send(zmq::buffer(hello.SerializeAsString()), zmq::send_flags::none);
+  auto r4 = Receive(dealer);
+  ASSERT_TRUE(r4.has_welcome());
+  EXPECT_EQ(r4.welcome().node_id(), "carrier-a");
+  EXPECT_GE(net.hub().counters().requests_malformed.load(), 2u);
+}
+
+TEST(Security, FetchOfAStreamTheNodeMayNotReadIsRejected) {
+  TestNetwork net;
+  auto bank = net.Connect("regional-bank-b");
+  ASSERT_TRUE(bank);
+  auto other = bank->Fetch("node.fsa.", 0, 10);
+  ASSERT_FALSE(other);
+  EXPECT_THAT(other.error(), HasSubstr("may not read"));
+  auto prefix = bank->Fetch("node.", 0, 10);
+  EXPECT_FALSE(prefix);
+  auto beyond = bank->Fetch("node.regional-bank-b.", 1000, 10);
+  ASSERT_FALSE(beyond);
+  EXPECT_THAT(beyond.error(), HasSubstr("ends at sequence 0"));
+}
+
+}  // namespace
+}  // namespace renrakumo::testing

@@ -132,6 +132,19 @@ int Listen(const Common& c, bool json, int count, int timeout_s, bool from_start
   return 0;
 }
 
+int ShowStatus(const Common& c) {
+  auto node = ConnectNode(c);
+  if (!node) return Fail(node.error(), 1);
+  const auto& w = (*node)->welcome();
+  std::cout << "connected to " << w.network_name() << " at " << (*node)->route() << " as "
+            << w.node_id() << " (" << w.kind() << (w.sector().empty() ? "" : ", sector " + w.sector())
+            << ")\n";
+  for (const auto& head : w.streams())
+    std::cout << "  " << head.stream() << "  last " << head.last_seq() << ", processed here "
+              << (*node)->cursors().get(head.stream()) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -226,8 +239,12 @@ int main(int argc, char** argv) {
   listen->add_option("--timeout", timeout_s, "exit after this many seconds without a delivery");
   listen->add_flag("--from-start", from_start, "replay every stream from its first delivery");
 
+  auto* status = app.add_subcommand("status", "connect, and show who the hub says you are and your streams");
+  add_common(status);
+
   CLI11_PARSE(app, argc, argv);
 
+  if (status->parsed()) return ShowStatus(c);
   if (keygen->parsed()) return Keygen(id, dir, force, node_cfg, hub_key, hubs);
   if (listen->parsed()) return Listen(c, json, count, timeout_s, from_start);
   if (relay->parsed()) return Relay(c, from, original_id, commentary);

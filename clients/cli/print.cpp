@@ -18,6 +18,11 @@ std::string Word(E value) {
   return config::ShortEnumName(d);
 }
 
+std::string Upper(std::string s) {
+  for (auto& c : s) c = c == '_' ? '+' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return s;
+}
+
 std::string Iso(int64_t ms) {
   const std::time_t t = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
@@ -83,7 +88,7 @@ std::string FormatReadable(const v1::Delivery& d) {
   const bool ok = env.ParseFromString(d.envelope());
   std::string out = "── " + d.stream() + " #" + std::to_string(d.seq()) + "  " + d.kind() +
                     " from " + d.sender() + "  (" + (ok ? env.message_id() : "?") + ", TLP:" +
-                    (ok ? Word(env.tlp()) : "?") + ", " + Iso(d.accepted_at_ms()) + ")";
+                    (ok ? Upper(Word(env.tlp())) : "?") + ", " + Iso(d.accepted_at_ms()) + ")";
   if (ok && (env.status() == v1::STATUS_EXERCISE || env.status() == v1::STATUS_TEST))
     out += "  *** " + Word(env.status()) + " ***";
   out += "\n";

@@ -114,7 +114,8 @@ Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   if (c.request_timeout_ms() == 0) c.set_request_timeout_ms(3000);
   if (c.submit_deadline_ms() == 0) c.set_submit_deadline_ms(30000);
   const std::string dir = DirOf(path);
-  if (c.state_dir().empty()) c.set_state_dir(dir.empty() ? "." : dir);
+  // An unset state_dir is the file's own directory; a relative one is relative to it.
+  if (c.state_dir().empty()) c.set_state_dir(".");
   for (std::string* p : {c.mutable_state_dir(), c.mutable_public_key_file(),
                          c.mutable_secret_key_file(), c.mutable_hub_public_key_file()}) {
     Resolve(dir, p);

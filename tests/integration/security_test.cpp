@@ -37,7 +37,7 @@ v1::IngestReply Receive(zmq::socket_t& s) {
 TEST(Security, UnknownKeyIsRefusedWithAClearError) {
   TestNetwork net;
   const auto stranger = config::GenerateKeyPair();
-  config::WriteKeyPair(net.dir().string(), "stranger", stranger, false);
+  ASSERT_TRUE(config::WriteKeyPair(net.dir().string(), "stranger", stranger, false));
   auto cfg = net.NodeConfig("carrier-a");
   cfg.set_public_key_file((net.dir() / "stranger.pub").string());
   cfg.set_secret_key_file((net.dir() / "stranger.key").string());

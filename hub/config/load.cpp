@@ -115,8 +115,9 @@ Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   if (c.submit_deadline_ms() == 0) c.set_submit_deadline_ms(30000);
   const std::string dir = DirOf(path);
   // An unset state_dir is the file's own directory; a relative one is relative to it.
-  if (c.state_dir().empty()) c.set_state_dir(".");
-  for (std::string* p : {c.mutable_state_dir(), c.mutable_public_key_file(),
+  if (c.state_dir().empty()) c.set_state_dir(dir.empty() ? "." : dir);
+  else Resolve(dir, c.mutable_state_dir());
+  for (std::string* p : {c.mutable_public_key_file(),
                          c.mutable_secret_key_file(), c.mutable_hub_public_key_file()}) {
     Resolve(dir, p);
   }

@@ -1,7 +1,11 @@
 // The journal on SQLite in WAL mode: the embedded default store (no server to run).
 // One file holds every accepted message and its numbered deliveries; Append() returns only
 // after the batch's transaction is durable, so the hub may then acknowledge and publish.
-// Not thread-safe: the event-loop thread owns the journal (its statements and last_seq_ map).
+// Not thread-safe: the event-loop thread owns the journal (its statements and seq maps).
+//
+// Source files: sqlite_journal_open.cpp (opening: pragmas, schema migrations, damage checks),
+// sqlite_journal.cpp (the hot path: Append, Find, Read), sqlite_journal_query.cpp (cursors,
+// acknowledgements, relays, retention), sqlite_support.h/.cpp (shared helpers).
 #pragma once
 
 #include <memory>
@@ -16,9 +20,10 @@ struct sqlite3_stmt;
 
 namespace renrakumo::store {
 
-// Opens (or creates) the journal at path. Refuses, with a sentence naming the path, a file that
-// is not a renrakumo journal, a journal written by a newer schema, and a damaged journal
-// (integrity check, orphan deliveries, or a gap in a stream's sequence numbers).
+// Opens (or creates) the journal at path, upgrading an older schema in place. Refuses, with a
+// sentence naming the path, a file that is not a renrakumo journal, a journal written by a
+// newer schema, and a damaged journal (integrity check, orphan deliveries, or a stream whose
+// stored sequence numbers are not exactly floor+1..last).
 Result<core::JournalPtr> OpenSqliteJournal(const std::string& path);
 
 class SqliteJournal final : public core::Journal {
@@ -31,7 +36,7 @@ class SqliteJournal final : public core::Journal {
   };
   using Db = std::unique_ptr<sqlite3, CloseDb>;
   using Statement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
-  using LastSeqMap = std::unordered_map<std::string, uint64_t>;
+  using SeqMap = std::unordered_map<std::string, uint64_t>;
 
   // Prepared once at open and reused for every row: the hot path never re-prepares.
   struct Statements {
@@ -40,42 +45,102 @@ class SqliteJournal final : public core::Journal {
     Statement rollback;
     Statement insert_message;
     Statement insert_delivery;
+    Statement insert_relay;
+    Statement upsert_ack;
     Statement find_message;
     Statement find_positions;
     Statement read;
+    Statement upsert_cursor;
+    Statement cursors_on;
+    Statement acks_of;
+    Statement relays_of;
+    // Retention (Prune).
+    Statement first_young_delivery;
+    Statement delete_deliveries;
+    Statement upsert_floor;
+    Statement delete_old_messages;
+    Statement delete_acks_of;
+    Statement delete_relays_of;
+  };
+
+  // What OpenSqliteJournal() read from the file: per stream, the last seq and the floor (the
+  // highest pruned seq; streams never pruned are absent).
+  struct Streams {
+    SeqMap last_seq;
+    SeqMap floor;
   };
 
   // Use OpenSqliteJournal(); this takes the parts it has already opened and checked.
-  SqliteJournal(std::string path, Db db, Statements statements, LastSeqMap last_seq);
+  SqliteJournal(std::string path, Db db, Statements statements, Streams streams);
   ~SqliteJournal() override;
   SqliteJournal(const SqliteJournal&) = delete;
   SqliteJournal& operator=(const SqliteJournal&) = delete;
 
+  // Also records Commit.relay_of (a relays row) and Commit.ack (an acknowledgements row,
+  // kept only if its state is higher than the node's stored one) in the same transaction.
   Result<std::vector<std::vector<core::Position>>> Append(
       std::span<const core::Commit> batch) override;
-  // Positions come back ordered by stream, then seq (not in the order they were planned).
-  // A read error is logged and reported as "not found"; a resubmission then fails in Append
-  // on the UNIQUE constraint instead of being stored twice.
+  // Positions come back ordered by stream, then seq (not in the order they were planned);
+  // deliveries already pruned are not listed. A read error is logged and reported as "not
+  // found"; a resubmission then fails in Append on the UNIQUE constraint instead of being
+  // stored twice.
   std::optional<core::StoredMessage> Find(const std::string& sender,
                                           const std::string& message_id) override;
+  // After pruning, an after_seq below the floor reads from FirstSeq() on.
   Result<std::vector<core::StoredDelivery>> Read(const std::string& stream, uint64_t after_seq,
                                                  uint32_t max_count) override;
   uint64_t LastSeq(const std::string& stream) const override;
+  // floor + 1, where floor is the highest seq Prune() removed from the stream (0 if it never
+  // removed any). Prune never goes past LastSeq(), so an empty stream answers LastSeq() + 1:
+  // 1 for a stream never written, last + 1 for a stream pruned to the end.
+  uint64_t FirstSeq(const std::string& stream) const override;
+
+  // Refuses the whole call (nothing stored) if a cursor is beyond its stream's LastSeq():
+  // a cursor there would let retention prune deliveries the node has never seen.
+  Status SetCursors(std::span<const core::Cursor> cursors) override;
+  // Ordered by node.
+  Result<std::vector<core::Cursor>> CursorsOn(const std::string& stream) override;
+  // Ordered by node. Of equal states the first recorded is kept (a retried ack changes nothing).
+  Result<std::vector<core::Acknowledgement>> AcknowledgementsOf(
+      const core::MessageRef& message) override;
+  // Ordered by relaying sender, then message id.
+  Result<std::vector<core::MessageRef>> RelaysOf(const core::MessageRef& message) override;
+  // Per stream of safe_upto, removes the longest run floor+1..n with n <= min(safe_upto,
+  // LastSeq()) whose messages were all accepted before accepted_before_ms: it stops at the
+  // first delivery too young, so a stream never has a hole. Then deletes every message accepted
+  // before the cutoff with no delivery left (including those that never had one, such as
+  // acknowledgements), the acknowledgements OF those messages, and the relays rows in which
+  // they are the relay or the original. Acknowledgements of messages still stored are kept
+  // even when the acknowledgement message itself is deleted. One transaction.
+  Result<uint64_t> Prune(int64_t accepted_before_ms,
+                         const std::map<std::string, uint64_t>& safe_upto) override;
 
  private:
-  // Inserts one message and its deliveries, numbering them from pending (this batch) or
-  // last_seq_; returns SQLITE_DONE or the SQLite error code.
-  int WriteCommit(const core::Commit& commit, LastSeqMap& pending,
+  // Inserts one message, its deliveries (numbered from pending, this batch, or last_seq_),
+  // its relays and acknowledgements rows; returns SQLITE_DONE or the SQLite error code.
+  int WriteCommit(const core::Commit& commit, SeqMap& pending,
                   std::vector<core::Position>& positions);
+  // Prune's steps inside its transaction; SQLITE_DONE or the SQLite error code.
+  int PruneStream(const std::string& stream, uint64_t upto, int64_t accepted_before_ms,
+                  SeqMap& floors, uint64_t& removed);
+  int PruneMessages(int64_t accepted_before_ms, uint64_t& messages_removed);
+  // Starts a write transaction: SQLITE_DONE or the error code.
+  int Begin();
+  // Commits if rc is SQLITE_DONE; otherwise (or if COMMIT fails) rolls back and returns
+  // "cannot <what>" with SQLite's error. Call it right after the step that failed.
+  Status Finish(int rc, const std::string& what);
   // Reads SQLite's current error: call it before anything else touches the connection.
   Error Failure(const std::string& what) const;
   void Rollback();
   std::optional<std::vector<core::Position>> FindPositions(int64_t message_rowid);
+  uint64_t Floor(const std::string& stream) const;
 
   std::string path_;
   Db db_;                  // declared before statements_: they are finalized first
   Statements statements_;
-  LastSeqMap last_seq_;    // committed last seq per stream; changed only after COMMIT succeeds
+  // Committed state per stream; changed only after COMMIT succeeds.
+  SeqMap last_seq_;
+  SeqMap floor_;
 };
 
 }  // namespace renrakumo::store

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -43,14 +44,59 @@ class JournalTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // The first number of the first row of a query on the journal file (the journal closed).
+  int64_t RawNumber(const std::string& sql) {
+    sqlite3* db = nullptr;
+    sqlite3_stmt* statement = nullptr;
+    int64_t value = -1;
+    EXPECT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr), SQLITE_OK)
+        << sqlite3_errmsg(db);
+    if (sqlite3_step(statement) == SQLITE_ROW) value = sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return value;
+  }
+
+  // Creates the file as a journal of schema version 1 (hub/store's first release) would have
+  // left it: a frozen copy of that version's DDL, which later versions must upgrade in place.
+  void WriteVersionOneJournal() {
+    RawSql(R"sql(
+PRAGMA journal_mode=WAL;
+BEGIN;
+CREATE TABLE messages(
+  rowid INTEGER PRIMARY KEY,
+  sender TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  accepted_at_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  envelope BLOB NOT NULL,
+  UNIQUE(sender, message_id));
+CREATE TABLE deliveries(
+  stream TEXT NOT NULL,
+  seq INTEGER NOT NULL CHECK(seq >= 1),
+  message INTEGER NOT NULL REFERENCES messages(rowid),
+  note TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(stream, seq)) WITHOUT ROWID;
+CREATE INDEX deliveries_by_message ON deliveries(message);
+PRAGMA application_id=1380666703;
+PRAGMA user_version=1;
+COMMIT;
+)sql");
+  }
+
   std::filesystem::path dir_;
   std::string path_;
 };
 
 inline core::Commit MakeCommit(std::string sender, std::string message_id,
                                std::vector<std::string> streams, std::string envelope = "env") {
-  core::Commit commit{std::move(sender), std::move(message_id), 1700000000000, "report",
-                      std::move(envelope), {}};
+  core::Commit commit;
+  commit.sender = std::move(sender);
+  commit.message_id = std::move(message_id);
+  commit.accepted_at_ms = 1700000000000;
+  commit.kind = "report";
+  commit.envelope = std::move(envelope);
   for (auto& stream : streams) commit.deliveries.push_back({std::move(stream), ""});
   return commit;
 }

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -25,6 +26,15 @@ class JournalOpenTest : public JournalTest {
     ASSERT_TRUE(journal->Append(batch).ok());
   }
 
+  // Prunes stream up to seq (every message of Fill() is old enough), then closes the journal.
+  void PruneUpTo(const std::string& stream, uint64_t seq) {
+    auto journal = Open();
+    ASSERT_TRUE(journal);
+    auto pruned = journal->Prune(INT64_MAX, {{stream, seq}});
+    ASSERT_TRUE(pruned.ok()) << pruned.error();
+    ASSERT_EQ(pruned.value(), seq);
+  }
+
   std::string OpenError() {
     auto journal = OpenSqliteJournal(path_);
     EXPECT_FALSE(journal.ok()) << "the journal was opened";
@@ -41,16 +51,107 @@ TEST_F(JournalOpenTest, RefusesAStreamWithAMissingDelivery) {
   Fill("node.fsa.", 42);
   RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 17");
   const std::string error = OpenError();
-  EXPECT_EQ(error, "journal " + path_ + ": stream node.fsa. has 41 deliveries but its last "
-                   "sequence is 42: a delivery is missing. Restore the journal from backup "
-                   "(see docs/operations.md)");
+  EXPECT_EQ(error, "journal " + path_ + ": stream node.fsa. has 41 deliveries but its "
+                   "sequences run from 1 to 42: a delivery is missing. Restore the journal from "
+                   "backup (see docs/operations.md)");
 }
 
 TEST_F(JournalOpenTest, RefusesAStreamThatDoesNotStartAtOne) {
   Fill("node.fsa.", 3);
   RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 1");
-  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. has 2 deliveries but its last sequence "
-                                     "is 3: a delivery is missing"));
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 2, but it was never "
+                                     "pruned, so its first sequence must be 1: a delivery is "
+                                     "missing. Restore the journal from backup"));
+}
+
+TEST_F(JournalOpenTest, RefusesAPrunedStreamThatDoesNotStartAboveItsFloor) {
+  Fill("node.fsa.", 10);
+  PruneUpTo("node.fsa.", 3);
+  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 4");
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 5, but it was pruned up "
+                                     "to 3, so its first sequence must be 4: a delivery is "
+                                     "missing"));
+}
+
+TEST_F(JournalOpenTest, RefusesAPrunedStreamWithAGapAboveItsFloor) {
+  Fill("node.fsa.", 10);
+  PruneUpTo("node.fsa.", 3);
+  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 7");
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. has 6 deliveries but its sequences run "
+                                     "from 4 to 10: a delivery is missing"));
+}
+
+TEST_F(JournalOpenTest, RefusesAFloorAboveTheFirstStoredDelivery) {
+  Fill("node.fsa.", 10);
+  PruneUpTo("node.fsa.", 3);
+  RawSql("UPDATE stream_floors SET floor = 5 WHERE stream = 'node.fsa.'");
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 4, but it was pruned up "
+                                     "to 5, so its first sequence must be 6: its pruning floor "
+                                     "is wrong"));
+}
+
+TEST_F(JournalOpenTest, ReopensAStreamPrunedToItsEnd) {
+  Fill("node.fsa.", 4);
+  PruneUpTo("node.fsa.", 4);
+  auto journal = Open();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->LastSeq("node.fsa."), 4u);
+  EXPECT_EQ(journal->FirstSeq("node.fsa."), 5u);
+  const std::vector<core::Commit> batch{MakeCommit("node.a", "next", {"node.fsa."})};
+  auto positions = journal->Append(batch);
+  ASSERT_TRUE(positions.ok()) << positions.error();
+  EXPECT_EQ(positions.value()[0][0].seq, 5u);
+}
+
+TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
+  WriteVersionOneJournal();
+  RawSql("INSERT INTO messages(rowid, sender, message_id, accepted_at_ms, kind, envelope) VALUES"
+         " (1, 'node.a', 'm1', 1000, 'report', x'00ff'),"
+         " (2, 'node.nisc', 'adv-1', 2000, 'advisory', x'0102');"
+         "INSERT INTO deliveries(stream, seq, message, note) VALUES"
+         " ('node.fsa.', 1, 1, 'first'), ('node.fsa.', 2, 2, ''), ('all.', 1, 2, '')");
+  ASSERT_EQ(RawNumber("PRAGMA user_version"), 1);
+  {
+    auto journal = Open();
+    ASSERT_TRUE(journal);
+    EXPECT_EQ(RawNumber("PRAGMA user_version"), 2);
+    auto found = journal->Find("node.a", "m1");
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->envelope, std::string("\x00\xff", 2));
+    EXPECT_EQ(journal->LastSeq("node.fsa."), 2u);
+    EXPECT_EQ(journal->FirstSeq("node.fsa."), 1u);
+    EXPECT_EQ(journal->LastSeq("all."), 1u);
+    auto read = journal->Read("node.fsa.", 0, 10);
+    ASSERT_TRUE(read.ok()) << read.error();
+    ASSERT_EQ(read.value().size(), 2u);
+    EXPECT_EQ(read.value()[0].note, "first");
+    EXPECT_EQ(read.value()[1].kind, "advisory");
+
+    // What version 2 added works on the upgraded file.
+    core::Commit ack = MakeCommit("node.fsa", "ack-1", {});
+    ack.kind = "acknowledgement";
+    ack.ack = core::Acknowledgement{{"node.nisc", "adv-1"}, "node.fsa", 2, 2500, "read"};
+    const std::vector<core::Commit> batch{MakeCommit("node.a", "m2", {"node.fsa."}), ack};
+    auto positions = journal->Append(batch);
+    ASSERT_TRUE(positions.ok()) << positions.error();
+    EXPECT_EQ(positions.value()[0][0].seq, 3u);
+    const std::vector<core::Cursor> cursors{{"node.fsa", "node.fsa.", 3}};
+    ASSERT_TRUE(journal->SetCursors(cursors).ok());
+  }
+  auto journal = Open();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->LastSeq("node.fsa."), 3u);
+  EXPECT_EQ(journal->AcknowledgementsOf({"node.nisc", "adv-1"}).value().size(), 1u);
+  EXPECT_EQ(journal->CursorsOn("node.fsa.").value().size(), 1u);
+}
+
+TEST_F(JournalOpenTest, StillRefusesADamagedVersionOneJournal) {
+  WriteVersionOneJournal();
+  RawSql("INSERT INTO messages(rowid, sender, message_id, accepted_at_ms, kind, envelope) VALUES"
+         " (1, 'node.a', 'm1', 1000, 'report', x'00');"
+         "INSERT INTO deliveries(stream, seq, message) VALUES ('node.fsa.', 2, 1)");
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 2, but it was never "
+                                     "pruned"));
 }
 
 TEST_F(JournalOpenTest, RefusesADeliveryWhoseMessageIsGone) {

@@ -8,6 +8,8 @@
 #include <csignal>
 #include <iostream>
 
+#include <zmq.h>
+
 #include "config/keys.h"
 #include "config/load.h"
 #include "net/hub.h"
@@ -35,6 +37,20 @@ Result<core::TopologyPtr> LoadTopology(const renrakumo::v1::HubConfig& hub) {
   return core::TopologyPtr(std::make_shared<const core::Topology>(loaded->topology));
 }
 
+// The hub's own key pair: the secret file private, and the public file its true half, since
+// nodes are given the public file and would otherwise fail their handshakes.
+renrakumo::Result<std::string> ReadHubKeys(const renrakumo::v1::HubConfig& hub) {
+  auto secret = config::ReadKeyFile(hub.secret_key_file(), true);
+  if (!secret) return renrakumo::Error{"hub key: " + secret.error()};
+  auto pub = config::ReadKeyFile(hub.public_key_file(), false);
+  if (!pub) return renrakumo::Error{"hub key: " + pub.error()};
+  char derived[41] = {};
+  if (zmq_curve_public(derived, secret->c_str()) != 0 || *pub != std::string(derived, 40))
+    return renrakumo::Error{"hub key: " + hub.public_key_file() + " is not the public half of " +
+                            hub.secret_key_file() + "; nodes given it could not connect"};
+  return *secret;
+}
+
 int CheckConfig(const std::string& path) {
   auto hub = config::LoadHubConfig(path);
   if (!hub) {
@@ -44,6 +60,12 @@ int CheckConfig(const std::string& path) {
   auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
   if (!topo) {
     std::cerr << topo.error() << "\n";
+    return 2;
+  }
+  // Last, so that a config written before any key exists is checked in full first.
+  if (auto keys = ReadHubKeys(*hub); !keys) {
+    for (const auto& w : topo->warnings) std::cerr << "warning: " << w << "\n";
+    std::cerr << path << ": " << keys.error() << "\n";
     return 2;
   }
   for (const auto& w : topo->warnings) std::cerr << "warning: " << w << "\n";
@@ -73,6 +95,10 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (check_only) return CheckConfig(config_path);
+  // Before anything is bound: a signal during start-up must stop the hub cleanly too.
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGHUP, OnSignal);
 
   auto hub_config = config::LoadHubConfig(config_path);
   if (!hub_config) {
@@ -85,9 +111,9 @@ int main(int argc, char** argv) {
     std::cerr << topology.error() << "\n";
     return 2;
   }
-  auto secret = config::ReadKeyFile(hub_config->secret_key_file(), true);
+  auto secret = ReadHubKeys(*hub_config);
   if (!secret) {
-    std::cerr << "hub key: " << secret.error() << "\n";
+    std::cerr << config_path << ": " << secret.error() << "\n";
     return 2;
   }
   auto journal = renrakumo::store::OpenSqliteJournal(hub_config->journal_path());
@@ -102,9 +128,6 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", hub.error());
     return 1;
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  std::signal(SIGHUP, OnSignal);
   (*hub)->Run(g_stop, &g_reload);
   return 0;
 }

@@ -5,7 +5,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
+#include <thread>
 
 #include "cli/compose.h"
 #include "cli/print.h"
@@ -39,11 +41,23 @@ Result<std::unique_ptr<client::Client>> ConnectNode(const Common& c) {
   return client::Client::Connect(*cfg);
 }
 
+// Messages an earlier run submitted but never saw answered go first, under their own ids.
+int ResubmitOutbox(client::Client& node) {
+  auto earlier = node.ResubmitOutbox();
+  if (!earlier) return Fail(earlier.error(), 1);
+  for (const auto& o : *earlier)
+    std::cerr << "renrakumo: earlier message " << (o.accepted ? o.accepted_reply.message_id()
+                                                              : o.rejected_reply.message_id())
+              << (o.accepted ? " accepted" : " rejected: " + o.rejected_reply.reason()) << "\n";
+  return 0;
+}
+
 int SubmitAndReport(const Common& c, v1::Envelope env, const std::string& default_tlp) {
   if (auto s = cli::FillEnvelope(env, c.tlp.empty() ? default_tlp : c.tlp, c.status, c.message_id); !s)
     return Fail(s.error(), 2);
   auto node = ConnectNode(c);
   if (!node) return Fail(node.error(), 1);
+  if (auto s = ResubmitOutbox(**node); s != 0) return s;
   auto outcome = (*node)->Submit(env);
   if (!outcome) return Fail(outcome.error(), 1);
   if (!outcome->accepted) {
@@ -60,6 +74,18 @@ int SubmitAndReport(const Common& c, v1::Envelope env, const std::string& defaul
 
 int Keygen(const std::string& id, const std::string& dir, bool force, const std::string& node_cfg,
            const std::string& hub_key, const std::vector<std::string>& hubs) {
+  // Check the node-config options before writing anything: a mistake leaves no half-made files.
+  if (!node_cfg.empty()) {
+    if (hub_key.empty()) return Fail("--node-config needs --hub-key, the hub's public key file", 2);
+    if (hubs.empty()) return Fail("--node-config needs at least one --hub INGEST,FANOUT", 2);
+    for (const auto& h : hubs)
+      if (h.find(',') == std::string::npos)
+        return Fail("--hub takes INGEST,FANOUT endpoints; got '" + h + "'", 2);
+    std::error_code ec;
+    if (const auto parent = fs::path(node_cfg).parent_path(); !parent.empty())
+      fs::create_directories(parent, ec);
+    if (ec) return Fail("cannot create the directory of " + node_cfg + ": " + ec.message(), 2);
+  }
   const auto keys = config::GenerateKeyPair();
   if (auto s = config::WriteKeyPair(dir, id, keys, force); !s) return Fail(s.error(), 2);
   std::cout << "wrote " << (fs::path(dir) / (id + ".pub")).string() << " (public) and "
@@ -75,8 +101,6 @@ int Keygen(const std::string& id, const std::string& dir, bool force, const std:
       << "hubs:\n";
   for (const auto& h : hubs) {
     const auto comma = h.find(',');
-    if (comma == std::string::npos)
-      return Fail("--hub takes INGEST,FANOUT endpoints; got '" + h + "'", 2);
     out << "  - ingest_endpoint: " << h.substr(0, comma) << "\n"
         << "    fanout_endpoint: " << h.substr(comma + 1) << "\n";
   }
@@ -109,6 +133,7 @@ int Listen(const Common& c, bool json, int count, int timeout_s, bool from_start
   auto node = ConnectNode(c);
   if (!node) return Fail(node.error(), 1);
   auto& client = **node;
+  client.set_notice_handler([](const std::string& text) { std::cerr << "renrakumo: " << text << "\n"; });
   if (from_start)
     for (const auto& head : client.welcome().streams()) client.cursors().set(head.stream(), 0);
   if (!json)
@@ -117,7 +142,15 @@ int Listen(const Common& c, bool json, int count, int timeout_s, bool from_start
   int received = 0;
   while (count <= 0 || received < count) {
     auto next = client.Next(std::chrono::seconds(timeout_s > 0 ? timeout_s : 3600));
-    if (!next) return Fail(next.error(), 1);
+    if (!next) {
+      // Say so, and keep trying every route with back-off: a listener must not give up.
+      std::cerr << "renrakumo: " << next.error() << "; reconnecting\n";
+      for (int delay_s = 1; !client.Reconnect(); delay_s = std::min(delay_s * 2, 30)) {
+        if (timeout_s > 0) return Fail("cannot reach any hub route; giving up (--timeout set)", 1);
+        std::this_thread::sleep_for(std::chrono::seconds(delay_s));
+      }
+      continue;
+    }
     if (!*next) {
       if (timeout_s > 0) return count > 0 ? Fail("timed out after " + std::to_string(timeout_s) +
                                                      " s with " + std::to_string(received) + " of " +
@@ -127,14 +160,63 @@ int Listen(const Common& c, bool json, int count, int timeout_s, bool from_start
     }
     std::cout << (json ? cli::FormatJson(**next) + "\n" : cli::FormatReadable(**next)) << std::flush;
     ++received;
-    if (auto s = client.SaveCursors(); !s) return Fail(s.error(), 1);
+    if (auto s = client.CommitCursors(); !s) return Fail(s.error(), 1);
   }
   return 0;
 }
 
-int ShowStatus(const Common& c) {
+std::string Clock(int64_t ms) {
+  if (ms == 0) return "-";
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int ShowNodes(client::Client& node) {
+  auto nodes = node.Nodes();
+  if (!nodes) return Fail(nodes.error(), 3);
+  for (const auto& n : nodes->nodes())
+    std::cout << std::left << std::setw(20) << n.node() << std::setw(12) << n.kind()
+              << std::setw(13) << (n.sector().empty() ? "-" : n.sector())
+              << (n.last_seen_ms() ? "last seen " + Clock(n.last_seen_ms()) : "not seen") << "\n";
+  return 0;
+}
+
+int ShowMessageStatus(client::Client& node, const std::string& sender, const std::string& id) {
+  auto status = node.Status(sender.empty() ? node.node_id() : sender, id);
+  if (!status) return Fail(status.error(), 3);
+  int answered = 0;
+  std::cout << status->kind() << " " << status->message_id() << " from " << status->sender()
+            << ", accepted " << Clock(status->accepted_at_ms()) << "\n";
+  for (const auto& r : status->recipients()) {
+    const bool acked = r.ack() != v1::ACK_STATE_UNSPECIFIED;
+    answered += acked;
+    std::cout << "  " << std::left << std::setw(20) << r.node() << std::setw(22) << ("via " + r.via())
+              << std::setw(12) << (r.processed() ? "processed" : "pending")
+              << (acked ? config::ShortEnumName(v1::AckState_descriptor()->FindValueByNumber(r.ack())) +
+                              " " + Clock(r.ack_at_ms()) + (r.comment().empty() ? "" : " \"" + r.comment() + "\"")
+                        : "no answer")
+              << "\n";
+  }
+  std::cout << answered << " of " << status->recipients_size() << " recipients answered";
+  if (answered < status->recipients_size()) {
+    std::cout << "; waiting for:";
+    for (const auto& r : status->recipients())
+      if (r.ack() == v1::ACK_STATE_UNSPECIFIED) std::cout << " " << r.node();
+  }
+  std::cout << "\n";
+  return 0;
+}
+
+int ShowStatus(const Common& c, const std::string& message_id, const std::string& sender,
+               bool nodes) {
   auto node = ConnectNode(c);
   if (!node) return Fail(node.error(), 1);
+  if (nodes) return ShowNodes(**node);
+  if (!message_id.empty()) return ShowMessageStatus(**node, sender, message_id);
   const auto& w = (*node)->welcome();
   std::cout << "connected to " << w.network_name() << " at " << (*node)->route() << " as "
             << w.node_id() << " (" << w.kind() << (w.sector().empty() ? "" : ", sector " + w.sector())
@@ -239,12 +321,35 @@ int main(int argc, char** argv) {
   listen->add_option("--timeout", timeout_s, "exit after this many seconds without a delivery");
   listen->add_flag("--from-start", from_start, "replay every stream from its first delivery");
 
-  auto* status = app.add_subcommand("status", "connect, and show who the hub says you are and your streams");
+  std::string status_id, status_from;
+  bool status_nodes = false;
+  auto* status = app.add_subcommand("status", "who you are and your streams; or who got a message; or --nodes");
   add_common(status);
+  status->add_option("message_id", status_id, "a message you sent (or relayed): list its recipients and their answers");
+  status->add_option("--from", status_from, "the message's sender, if not you (Cabinet Secretariat)");
+  status->add_flag("--nodes", status_nodes, "every node with its last-seen time (government only)");
+
+  std::string ack_from, ack_id, ack_state = "read", ack_comment;
+  auto* ack = app.add_subcommand("ack", "acknowledge a message you received: received, read, acted_on");
+  add_common(ack);
+  ack->add_option("--from", ack_from, "node id that sent it")->required();
+  ack->add_option("--message", ack_id, "its message id")->required();
+  ack->add_option("--state", ack_state, "received, read or acted_on")->capture_default_str();
+  ack->add_option("--comment", ack_comment, "what was done");
 
   CLI11_PARSE(app, argc, argv);
 
-  if (status->parsed()) return ShowStatus(c);
+  if (status->parsed()) return ShowStatus(c, status_id, status_from, status_nodes);
+  if (ack->parsed()) {
+    auto state = cli::ParseEnum<v1::AckState>("--state", ack_state);
+    if (!state) return Fail(state.error(), 2);
+    v1::Envelope env;
+    env.mutable_acknowledgement()->set_message_sender(ack_from);
+    env.mutable_acknowledgement()->set_message_id(ack_id);
+    env.mutable_acknowledgement()->set_state(*state);
+    env.mutable_acknowledgement()->set_comment(ack_comment);
+    return SubmitAndReport(c, env, "amber");
+  }
   if (keygen->parsed()) return Keygen(id, dir, force, node_cfg, hub_key, hubs);
   if (listen->parsed()) return Listen(c, json, count, timeout_s, from_start);
   if (relay->parsed()) return Relay(c, from, original_id, commentary);

@@ -1,8 +1,13 @@
 #include "lib/client.h"
 
 #include <chrono>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <fcntl.h>
+#include <unistd.h>
+#include <cstring>
 #include <zmq.hpp>
 
 #include "config/keys.h"
@@ -33,6 +38,28 @@ Result<Keys> LoadKeys(const v1::NodeConfig& config) {
   return Keys{*pub, *sec, config.hub_public_key()};
 }
 
+// Writes a file and fsyncs it (and its directory) before returning: an outbox entry must
+// survive a crash of this node, or the message could be lost unanswered.
+Status WriteDurably(const std::filesystem::path& path, const std::string& bytes) {
+  std::error_code ec;
+  std::filesystem::create_directories(path.parent_path(), ec);
+  const std::string tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return Error{"cannot write outbox entry " + tmp + ": " + std::strerror(errno)};
+  const bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+                  ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return Error{"cannot write outbox entry " + tmp + ": " + std::strerror(errno)};
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) return Error{"cannot write outbox entry " + path.string() + ": " + ec.message()};
+  const int dir = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return Ok{};
+}
+
 }  // namespace
 
 std::string NewMessageId() {
@@ -58,47 +85,94 @@ Result<std::unique_ptr<Client>> Client::Connect(const v1::NodeConfig& config) {
   if (!keys) return Error{keys.error()};
   if (config.hubs().empty()) return Error{"the node config names no hub (hubs: [...])"};
   std::unique_ptr<Client> client(new Client(config));
+  client->keys_ = std::make_unique<Keys>(*keys);
+  if (auto s = client->ConnectAnyRoute(); !s) return Error{s.error()};
+  auto cursors = Cursors::Load(client->cursor_file());
+  if (!cursors) return Error{cursors.error()};
+  client->cursors_ = *cursors;
+  client->acked_ = client->cursors_.all();
+  return client;
+}
+
+// Hello on each route in order; the first that welcomes us is used (the seed's second route).
+Status Client::ConnectAnyRoute() {
   std::string failures;
-  for (const auto& route : config.hubs()) {
-    client->conn_ = std::make_unique<Connection>(*client->ctx_, *keys, route, config);
+  for (const auto& route : config_.hubs()) {
+    conn_.reset();
+    conn_ = std::make_unique<Connection>(*ctx_, *keys_, route, config_);
     v1::IngestRequest hello;
     hello.mutable_hello()->set_client_version("renrakumo-client 0.1");
-    auto reply = client->conn_->Request(
-        hello, Clock::now() + milliseconds(2 * config.request_timeout_ms()));
+    auto reply = conn_->Request(hello, Clock::now() + milliseconds(2 * config_.request_timeout_ms()));
     if (reply && reply->has_welcome()) {
-      client->welcome_ = reply->welcome();
-      for (const auto& head : client->welcome_.streams()) client->conn_->Subscribe(head.stream());
-      auto cursors = Cursors::Load(client->cursor_file());
-      if (!cursors) return Error{cursors.error()};
-      client->cursors_ = *cursors;
-      return client;
+      welcome_ = reply->welcome();
+      for (const auto& head : welcome_.streams()) conn_->Subscribe(head.stream());
+      need_sync_ = true;
+      return Ok{};
     }
-    failures += (failures.empty() ? "" : "; ") +
-                (reply ? "the hub at " + route.ingest_endpoint() + " refused the hello: " +
-                             reply->rejected().reason()
-                       : reply.error());
+    const std::string why = reply ? "the hub at " + route.ingest_endpoint() +
+                                        " refused the hello: " + reply->rejected().reason()
+                                  : reply.error();
+    if (config_.hubs_size() > 1) Notice(why + "; trying the next route");
+    failures += (failures.empty() ? "" : "; ") + why;
   }
   return Error{failures};
+}
+
+Status Client::Reconnect() {
+  replay_.clear();
+  auto s = ConnectAnyRoute();
+  if (s) Notice("reconnected to " + route() + " as " + welcome_.node_id());
+  return s;
 }
 
 std::string Client::cursor_file() const {
   return (std::filesystem::path(config_.state_dir()) / (welcome_.node_id() + ".cursors")).string();
 }
 
-Status Client::SaveCursors() const { return cursors_.Save(cursor_file()); }
+Status Client::CommitCursors() {
+  if (auto s = cursors_.Save(cursor_file()); !s) return s;
+  for (const auto& [stream, seq] : cursors_.all()) {
+    if (acked_[stream] >= seq) continue;
+    v1::IngestRequest req;
+    req.mutable_stream_ack()->set_stream(stream);
+    req.mutable_stream_ack()->set_seq(seq);
+    auto reply = Request(std::move(req));
+    if (!reply) return Error{reply.error()};
+    if (reply->has_rejected()) return Error{"the hub refused the stream cursor: " + reply->rejected().reason()};
+    acked_[stream] = seq;
+  }
+  return Ok{};
+}
 
 Result<v1::IngestReply> Client::Request(v1::IngestRequest req) {
   return conn_->Request(std::move(req), Clock::now() + milliseconds(config_.submit_deadline_ms()));
 }
 
+std::string Client::OutboxDir() const {
+  return (std::filesystem::path(config_.state_dir()) / (welcome_.node_id() + ".outbox")).string();
+}
+
 Result<SubmitOutcome> Client::Submit(v1::Envelope& envelope) {
   if (envelope.message_id().empty()) envelope.set_message_id(NewMessageId());
   if (envelope.created_at_ms() == 0) envelope.set_created_at_ms(NowMs());
-  v1::IngestRequest req;
   // Serialised once: every retry carries the same bytes, so the hub can recognise it.
-  req.mutable_submit()->set_envelope(envelope.SerializeAsString());
+  const std::string bytes = envelope.SerializeAsString();
+  const auto path = std::filesystem::path(OutboxDir()) / (envelope.message_id() + ".env");
+  if (!config_.no_outbox())
+    if (auto s = WriteDurably(path, bytes); !s) return Error{s.error()};
+  auto outcome = SubmitBytes(bytes);
+  if (outcome && !config_.no_outbox()) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);  // answered: accepted or rejected, nothing to resend
+  }
+  return outcome;
+}
+
+Result<SubmitOutcome> Client::SubmitBytes(const std::string& envelope_bytes) {
+  v1::IngestRequest req;
+  req.mutable_submit()->set_envelope(envelope_bytes);
   auto reply = Request(std::move(req));
-  if (!reply) return Error{reply.error()};
+  if (!reply) return Error{reply.error() + " (the message stays in the outbox; it will be resubmitted)"};
   SubmitOutcome out;
   if (reply->has_accepted()) {
     out.accepted = true;
@@ -109,6 +183,65 @@ Result<SubmitOutcome> Client::Submit(v1::Envelope& envelope) {
     return Error{"the hub answered a submission with something other than accepted/rejected"};
   }
   return out;
+}
+
+std::vector<std::string> Client::OutboxMessageIds() const {
+  std::vector<std::string> ids;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(OutboxDir(), ec))
+    if (entry.path().extension() == ".env") ids.push_back(entry.path().stem().string());
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<std::vector<SubmitOutcome>> Client::ResubmitOutbox() {
+  std::vector<SubmitOutcome> out;
+  for (const auto& id : OutboxMessageIds()) {
+    const auto path = std::filesystem::path(OutboxDir()) / (id + ".env");
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Notice("resubmitting unanswered message " + id + " from the outbox");
+    auto outcome = SubmitBytes(bytes);
+    if (!outcome) return Error{outcome.error()};
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    out.push_back(std::move(*outcome));
+  }
+  return out;
+}
+
+Result<SubmitOutcome> Client::Acknowledge(const std::string& sender, const std::string& message_id,
+                                          v1::AckState state, const std::string& comment) {
+  v1::Envelope env;
+  env.set_tlp(v1::TLP_AMBER);
+  // One acknowledgement per message and state: a retry is recognised, a new state is not.
+  env.set_message_id("ack-" + std::to_string(static_cast<int>(state)) + "-" +
+                     std::to_string(std::hash<std::string>{}(sender + "/" + message_id)));
+  auto* a = env.mutable_acknowledgement();
+  a->set_message_sender(sender);
+  a->set_message_id(message_id);
+  a->set_state(state);
+  a->set_comment(comment);
+  return Submit(env);
+}
+
+Result<v1::DeliveryStatus> Client::Status(const std::string& sender, const std::string& message_id) {
+  v1::IngestRequest req;
+  req.mutable_status_query()->set_sender(sender);
+  req.mutable_status_query()->set_message_id(message_id);
+  auto reply = Request(std::move(req));
+  if (!reply) return Error{reply.error()};
+  if (reply->has_rejected()) return Error{reply->rejected().reason()};
+  return reply->delivery_status();
+}
+
+Result<v1::NodeList> Client::Nodes() {
+  v1::IngestRequest req;
+  req.mutable_nodes_query();
+  auto reply = Request(std::move(req));
+  if (!reply) return Error{reply.error()};
+  if (reply->has_rejected()) return Error{reply->rejected().reason()};
+  return reply->node_list();
 }
 
 Result<v1::Batch> Client::Fetch(const std::string& stream, uint64_t after_seq, uint32_t max) {
@@ -144,10 +277,29 @@ Status Client::Sync() {
   welcome_ = reply->welcome();
   need_sync_ = false;
   for (const auto& head : welcome_.streams()) {
-    const uint64_t cursor = cursors_.get(head.stream());
+    uint64_t cursor = cursors_.get(head.stream());
+    if (head.last_seq() < cursor) {
+      // The hub's stream is shorter than what we processed: its journal was restored from an
+      // older backup. Re-reading from its end may repeat a message (drop it by message id);
+      // skipping would silently lose every new delivery that reuses those numbers.
+      Notice("stream " + head.stream() + " ends at " + std::to_string(head.last_seq()) +
+             " but this node had processed up to " + std::to_string(cursor) +
+             ": the hub's journal was restored; continuing from the hub's end");
+      cursor = head.last_seq();
+      cursors_.set(head.stream(), cursor);
+      acked_[head.stream()] = cursor;
+    }
     if (head.last_seq() <= cursor) continue;
     auto batch = Fetch(head.stream(), cursor, 0);
     if (!batch) return Error{batch.error()};
+    if (batch->first_seq() > cursor + 1) {
+      // Retention pruned what this node had already processed (per the hub's cursor) but its
+      // local cursor file lost: nothing can be replayed below first_seq.
+      Notice("stream " + head.stream() + ": deliveries up to " +
+             std::to_string(batch->first_seq() - 1) + " were pruned after being processed; "
+             "continuing from " + std::to_string(batch->first_seq()));
+      cursors_.set(head.stream(), batch->first_seq() - 1);
+    }
     for (const auto& d : batch->deliveries()) replay_.push_back(d);
     if (!batch->deliveries().empty() &&
         batch->deliveries(batch->deliveries_size() - 1).seq() < head.last_seq())

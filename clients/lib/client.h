@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +24,7 @@ class context_t;
 namespace renrakumo::client {
 
 class Connection;
+struct Keys;
 
 // The hub's answer to a submission: accepted (durable) or rejected (with code and reason).
 struct SubmitOutcome {
@@ -54,15 +57,46 @@ class Client {
   // A message that was delivered to this node, by its sender and message id.
   Result<v1::Delivery> GetMessage(const std::string& sender, const std::string& message_id);
 
+  // Records an acknowledgement (received, read, acted on) of a message delivered to this node.
+  Result<SubmitOutcome> Acknowledge(const std::string& sender, const std::string& message_id,
+                                    v1::AckState state, const std::string& comment = "");
+
+  // Who was meant to get a message this node sent (or relayed), and how far each got.
+  Result<v1::DeliveryStatus> Status(const std::string& sender, const std::string& message_id);
+  // Every node with its last-seen time (ministries and the Cabinet Secretariat only).
+  Result<v1::NodeList> Nodes();
+
   Cursors& cursors() { return cursors_; }
-  // Persists the cursors to <state_dir>/<node id>.cursors.
-  Status SaveCursors() const;
+  // Marks everything returned by Next() so far as processed: persists the cursors to
+  // <state_dir>/<node id>.cursors and tells the hub ("processed up to N" per stream).
+  ::renrakumo::Status CommitCursors();
   std::string cursor_file() const;
+
+  // Tries every hub route again (after the connection failed); cursors are kept.
+  ::renrakumo::Status Reconnect();
+
+  // Messages submitted but not yet answered, persisted so they survive this node's restart.
+  // Connect() does not resubmit them by itself: call ResubmitOutbox().
+  std::vector<std::string> OutboxMessageIds() const;
+  // Resubmits every outbox message (same message id, so the hub answers a retry with the
+  // original acceptance). Returns the outcomes in outbox order.
+  Result<std::vector<SubmitOutcome>> ResubmitOutbox();
+
+  // Called with a sentence whenever the client retries, reconnects or skips pruned history.
+  void set_notice_handler(std::function<void(const std::string&)> handler) {
+    notice_ = std::move(handler);
+  }
 
  private:
   Client(const v1::NodeConfig& config);
   Result<v1::IngestReply> Request(v1::IngestRequest req);
-  Status Sync();
+  ::renrakumo::Status Sync();
+  ::renrakumo::Status ConnectAnyRoute();
+  Result<SubmitOutcome> SubmitBytes(const std::string& envelope_bytes);
+  std::string OutboxDir() const;
+  void Notice(const std::string& text) const {
+    if (notice_) notice_(text);
+  }
 
   v1::NodeConfig config_;
   std::unique_ptr<zmq::context_t> ctx_;
@@ -71,6 +105,9 @@ class Client {
   Cursors cursors_;
   std::deque<v1::Delivery> replay_;  // fetched deliveries waiting to be handed out
   bool need_sync_ = true;
+  std::map<std::string, uint64_t> acked_;  // what the hub was last told we processed
+  std::function<void(const std::string&)> notice_;
+  std::unique_ptr<Keys> keys_;
 };
 
 // A fresh random message id ("m-" and 32 hex digits).

@@ -42,7 +42,9 @@ Connection::Connection(zmq::context_t& ctx, const Keys& keys, const v1::HubRoute
       monitor_(ctx, zmq::socket_type::pair) {
   SecureClientSocket(dealer_, keys);
   SecureClientSocket(sub_, keys);
-  sub_.set(zmq::sockopt::rcvhwm, 0);  // the hub bounds what it sends; never drop here
+  // Bounded: a stalled node drops live deliveries here rather than grow without limit, and
+  // fetches what it missed from the journal when it sees the gap.
+  sub_.set(zmq::sockopt::rcvhwm, static_cast<int>(config.receive_hwm() ? config.receive_hwm() : 10000));
   const std::string mon = MonitorEndpoint();
   zmq_socket_monitor(dealer_.handle(), mon.c_str(),
                      ZMQ_EVENT_CONNECTED | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |

@@ -66,6 +66,7 @@ void ApplyHubDefaults(v1::HubConfig* c) {
   if (l->heartbeat_ivl_ms() == 0) l->set_heartbeat_ivl_ms(5000);
   if (l->heartbeat_timeout_ms() == 0) l->set_heartbeat_timeout_ms(15000);
   if (l->send_hwm() == 0) l->set_send_hwm(100000);
+  if (c->retention().prune_interval_s() == 0) c->mutable_retention()->set_prune_interval_s(3600);
   if (c->log_level().empty()) c->set_log_level("info");
   if (c->zap_domain().empty()) c->set_zap_domain("renrakumo");
   if (c->network_name().empty()) c->set_network_name("renrakumo");
@@ -113,6 +114,7 @@ Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   if (Status s = ParseYamlFile(path, &c); !s) return Error{s.error()};
   if (c.request_timeout_ms() == 0) c.set_request_timeout_ms(3000);
   if (c.submit_deadline_ms() == 0) c.set_submit_deadline_ms(30000);
+  if (c.receive_hwm() == 0) c.set_receive_hwm(10000);
   const std::string dir = DirOf(path);
   // An unset state_dir is the file's own directory; a relative one is relative to it.
   if (c.state_dir().empty()) c.set_state_dir(dir.empty() ? "." : dir);

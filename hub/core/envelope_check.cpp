@@ -93,6 +93,7 @@ std::string_view BodyKind(const v1::Envelope& env) {
     case v1::Envelope::kAdvisory: return "advisory";
     case v1::Envelope::kRelay: return "relay";
     case v1::Envelope::kShare: return "share";
+    case v1::Envelope::kAcknowledgement: return "acknowledgement";
     default: return "none";
   }
 }
@@ -112,9 +113,17 @@ std::optional<Rejection> CheckEnvelope(const v1::Envelope& env) {
     case v1::Envelope::kAdvisory: return CheckAdvisory(env.advisory());
     case v1::Envelope::kRelay: return CheckRelay(env.relay());
     case v1::Envelope::kShare: return CheckShare(env.share());
+    case v1::Envelope::kAcknowledgement: {
+      const auto& a = env.acknowledgement();
+      if (a.message_sender().empty()) return Invalid("acknowledgement.message_sender is required");
+      if (auto bad = CheckId("acknowledgement.message_id", a.message_id())) return bad;
+      if (a.state() == v1::ACK_STATE_UNSPECIFIED)
+        return Invalid("acknowledgement.state is required: received, read or acted_on");
+      return CheckText("acknowledgement.comment", a.comment(), kMaxTextLength);
+    }
     default:
       return Invalid("the envelope has no body: it must carry a report, assessment, advisory, "
-                     "relay or share");
+                     "relay, share or acknowledgement");
   }
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,14 +21,39 @@ struct PlannedDelivery {
   std::string note;    // the hub's remark for the recipient (may be empty)
 };
 
+// A message named by its sender and the sender's message id.
+struct MessageRef {
+  std::string sender;
+  std::string message_id;
+};
+
+// A recipient's human-level answer to a message (an advisory): received, read, acted on.
+// `state` is the v1::AckState number; a later, higher state supersedes a lower one.
+struct Acknowledgement {
+  MessageRef message;   // what is acknowledged
+  std::string node;     // who acknowledges (the authenticated sender of the ack)
+  int state = 0;
+  int64_t at_ms = 0;
+  std::string comment;
+};
+
+// "node has processed stream up to seq": used for replay hints and retention.
+struct Cursor {
+  std::string node;
+  std::string stream;
+  uint64_t seq = 0;
+};
+
 // One accepted message and its deliveries, written together in one transaction.
 struct Commit {
   std::string sender;       // authenticated node id
   std::string message_id;   // sender's idempotency key
   int64_t accepted_at_ms = 0;
-  std::string kind;         // report, assessment, advisory, relay, share
+  std::string kind;         // report, assessment, advisory, relay, share, acknowledgement
   std::string envelope;     // the Envelope bytes exactly as received
   std::vector<PlannedDelivery> deliveries;
+  std::optional<MessageRef> relay_of;        // a relay: the message it passes on
+  std::optional<Acknowledgement> ack;        // an acknowledgement: recorded with the message
 };
 
 struct Position {
@@ -75,6 +101,25 @@ class Journal {
 
   // Highest sequence number of stream (0 when the stream is empty).
   virtual uint64_t LastSeq(const std::string& stream) const = 0;
+
+  // Lowest sequence still stored (LastSeq()+1 when empty); above 1 once retention pruned.
+  virtual uint64_t FirstSeq(const std::string& stream) const = 0;
+
+  // Records stream cursors in one transaction; a cursor never moves backwards.
+  virtual Status SetCursors(std::span<const Cursor> cursors) = 0;
+  // Every stored cursor on `stream`, one per node.
+  virtual Result<std::vector<Cursor>> CursorsOn(const std::string& stream) = 0;
+
+  // The latest (highest-state) acknowledgement of `message` from each node.
+  virtual Result<std::vector<Acknowledgement>> AcknowledgementsOf(const MessageRef& message) = 0;
+  // Relays accepted for `message` (committed with relay_of set).
+  virtual Result<std::vector<MessageRef>> RelaysOf(const MessageRef& message) = 0;
+
+  // Retention: deletes deliveries accepted before `accepted_before_ms` whose seq is at most
+  // safe_upto[stream] (every reader has processed them); streams absent from the map are
+  // untouched. Messages left with no delivery are deleted too. Returns deliveries removed.
+  virtual Result<uint64_t> Prune(int64_t accepted_before_ms,
+                                 const std::map<std::string, uint64_t>& safe_upto) = 0;
 };
 
 using JournalPtr = std::unique_ptr<Journal>;

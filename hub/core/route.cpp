@@ -100,7 +100,7 @@ Decision RouteAssessment(const Topology& t, const Node& sender, const v1::Assess
                 (a.likelihood() == v1::LIKELIHOOD_HIGH ? "attack highly likely"
                                                        : "attack has occurred"));
   if (sender.kind() == v1::NODE_KIND_CABINET)
-    if (const Node* m = t.supervisor_of(*reporter))
+    if (const Node* m = t.supervisor_of(*reporter); m != nullptr && m->id() != sender.id())
       Deliver(d, NodeStream(m->id()), "Cabinet Secretariat assessment of an incident in your sector");
   return d;
 }
@@ -256,6 +256,26 @@ Decision RouteShare(const Topology& t, const Node& sender) {
   }
 }
 
+// An acknowledgement is recorded, not delivered: the sender of the message asks for status.
+bool ReachedBy(const Topology& t, const Node& node, const StoredMessage& m) {
+  return std::any_of(m.deliveries.begin(), m.deliveries.end(),
+                     [&](const Position& p) { return MayRead(t, node, p.stream); });
+}
+
+Decision RouteAcknowledgement(const Topology& t, const Node& sender, const v1::Acknowledgement& a,
+                              const StoredMessage* message,
+                              const std::vector<StoredMessage>* relays) {
+  bool readable = message != nullptr && ReachedBy(t, sender, *message);
+  if (message != nullptr && relays != nullptr)
+    for (const auto& r : *relays) readable = readable || ReachedBy(t, sender, r);
+  if (!readable)
+    return Decision::Reject(v1::REJECT_UNKNOWN_RECIPIENT,
+                            "no message '" + a.message_id() + "' from '" + a.message_sender() +
+                                "' was delivered to " + Name(t, sender.id()) +
+                                ", so it cannot be acknowledged");
+  return Accept("acknowledgement");
+}
+
 }  // namespace
 
 Decision Route(const Topology& t, const RouteInput& in) {
@@ -264,8 +284,11 @@ Decision Route(const Topology& t, const RouteInput& in) {
     case v1::Envelope::kReport: return RouteReport(t, in.sender, env.report());
     case v1::Envelope::kAssessment: return RouteAssessment(t, in.sender, env.assessment());
     case v1::Envelope::kAdvisory: return RouteAdvisory(t, in.sender, env.advisory());
-    case v1::Envelope::kRelay: return RouteRelay(t, in.sender, env.relay(), in.relayed_original);
+    case v1::Envelope::kRelay: return RouteRelay(t, in.sender, env.relay(), in.referenced);
     case v1::Envelope::kShare: return RouteShare(t, in.sender);
+    case v1::Envelope::kAcknowledgement:
+      return RouteAcknowledgement(t, in.sender, env.acknowledgement(), in.referenced,
+                                  in.referenced_relays);
     default:
       return Decision::Reject(v1::REJECT_INVALID_FIELD, "the envelope has no body");
   }

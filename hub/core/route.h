@@ -15,8 +15,12 @@ namespace renrakumo::core {
 struct RouteInput {
   const v1::Node& sender;       // the authenticated node
   const v1::Envelope& envelope; // already passed CheckEnvelope()
-  // For a relay: the journal's copy of the relayed message, or nullptr if there is none.
-  const StoredMessage* relayed_original = nullptr;
+  // For a relay or an acknowledgement: the journal's copy of the message it refers to, or
+  // nullptr if there is none.
+  const StoredMessage* referenced = nullptr;
+  // For an acknowledgement: the relays of the referenced message (a member acknowledges the
+  // government's advisory it received inside its association's relay).
+  const std::vector<StoredMessage>* referenced_relays = nullptr;
 };
 
 Decision Route(const Topology& topology, const RouteInput& in);

@@ -14,6 +14,10 @@ namespace {
 // a client could pick a ZAP domain nobody handles and slip past authentication.
 constexpr int kZapEnforceDomain = 93;
 
+// Replies a node may leave unread before the hub drops more (it bounds a node that sends
+// without reading; the node's retry then gets the original answer).
+constexpr int kReplyHighWaterMark = 100000;
+
 void SecureServerSocket(zmq::socket_t& s, const config::CurveKey& secret,
                         const std::string& domain, const v1::Limits& limits) {
   s.set(zmq::sockopt::linger, 0);
@@ -66,6 +70,9 @@ Status Hub::Bind() {
     ingest_ = zmq::socket_t(ctx_, zmq::socket_type::router);
     SecureServerSocket(ingest_, *secret, cfg.zap_domain(), cfg.limits());
     ingest_.set(zmq::sockopt::router_mandatory, 1);
+    // Replies queue per node up to this many; past it a reply is dropped and counted, and the
+    // node's retry gets the original answer. A pipelining node must not hit it routinely.
+    ingest_.set(zmq::sockopt::sndhwm, kReplyHighWaterMark);
     ingest_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(cfg.limits().max_message_bytes()));
     ingest_.bind(cfg.ingest_endpoint());
     ingest_endpoint_ = ingest_.get(zmq::sockopt::last_endpoint);
@@ -92,9 +99,12 @@ void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   while (!stop.load()) {
     if (reload != nullptr && reload->exchange(false)) Reload();
     PollOnce();
+    MaybePrune(std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count());
   }
   spdlog::get("hub.net")->info("stopping: {} messages accepted, {} rejected",
-                               counters_.submits_accepted.load(), counters_.submits_rejected.load());
+                               counters_.submits_accepted.load(), counters_.rejections.load());
 }
 
 void Hub::PollOnce() {

@@ -70,6 +70,15 @@ class Hub {
   void HandleGetMessage(const std::string& routing_id, const v1::Node& node,
                         uint64_t request_id, const v1::GetMessage& get);
   void CommitBatch();
+  void CommitCursors();
+  void HandleStreamAck(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
+                       const v1::StreamAck& ack);
+  // queries.cpp
+  void HandleStatusQuery(const std::string& routing_id, const v1::Node& node,
+                         uint64_t request_id, const v1::StatusQuery& query);
+  void HandleNodesQuery(const std::string& routing_id, const v1::Node& node, uint64_t request_id);
+  // retention.cpp
+  void MaybePrune(int64_t now_ms);
   void Reply(const std::string& routing_id, const v1::IngestReply& reply);
   void Reject(const std::string& routing_id, uint64_t request_id, const std::string& message_id,
               v1::RejectCode code, const std::string& reason);
@@ -93,6 +102,9 @@ class Hub {
   std::vector<PendingAccept> pending_;
   std::unordered_map<std::string, size_t> batch_index_;  // sender + '\n' + message id → commit
   std::unordered_map<std::string, int64_t> last_seen_ms_;  // node id → last request time
+  std::vector<core::Cursor> cursors_;                      // stream acks of this drain
+  std::vector<PendingAccept> cursor_replies_;              // answered once cursors are stored
+  int64_t next_prune_ms_ = 0;
 };
 
 }  // namespace renrakumo::net

@@ -18,6 +18,17 @@ int64_t NowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+// A retry is the same message if only created_at differs: a person re-running a command
+// with the same --message-id gets a new timestamp, not a new message.
+bool SameMessage(const std::string& stored, const std::string& submitted) {
+  if (stored == submitted) return true;
+  v1::Envelope a, b;
+  if (!a.ParseFromString(stored) || !b.ParseFromString(submitted)) return false;
+  a.clear_created_at_ms();
+  b.clear_created_at_ms();
+  return a.SerializeAsString() == b.SerializeAsString();
+}
+
 std::string BatchKey(const std::string& sender, const std::string& message_id) {
   return sender + '\n' + message_id;
 }
@@ -68,6 +79,7 @@ void Hub::DrainIngest() {
     HandleRequest(rid, user, frames[0]);
   }
   CommitBatch();
+  CommitCursors();
 }
 
 void Hub::HandleRequest(const std::string& routing_id, const std::string& node_id,
@@ -108,6 +120,15 @@ void Hub::HandleRequest(const std::string& routing_id, const std::string& node_i
     case v1::IngestRequest::kGetMessage:
       HandleGetMessage(routing_id, *node, req.request_id(), req.get_message());
       return;
+    case v1::IngestRequest::kStreamAck:
+      HandleStreamAck(routing_id, *node, req.request_id(), req.stream_ack());
+      return;
+    case v1::IngestRequest::kStatusQuery:
+      HandleStatusQuery(routing_id, *node, req.request_id(), req.status_query());
+      return;
+    case v1::IngestRequest::kNodesQuery:
+      HandleNodesQuery(routing_id, *node, req.request_id());
+      return;
     default:
       Reject(routing_id, req.request_id(), "", v1::REJECT_UNSUPPORTED,
              "this hub does not implement that request");
@@ -144,7 +165,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
   // Idempotency: a retry gets the original answer and delivers nothing twice.
   const std::string key = BatchKey(node.id(), env.message_id());
   if (auto it = batch_index_.find(key); it != batch_index_.end()) {
-    if (batch_[it->second].envelope != envelope_bytes) {
+    if (!SameMessage(batch_[it->second].envelope, envelope_bytes)) {
       Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
              "message id '" + env.message_id() + "' was already used for a different message");
       return;
@@ -153,7 +174,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     return;
   }
   if (auto prior = journal_->Find(node.id(), env.message_id())) {
-    if (prior->envelope != envelope_bytes) {
+    if (!SameMessage(prior->envelope, envelope_bytes)) {
       Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
              "message id '" + env.message_id() + "' was already used for a different message");
       return;
@@ -166,11 +187,23 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     Reply(routing_id, reply);
     return;
   }
-  std::optional<core::StoredMessage> original;
+  // A relay or an acknowledgement refers to a message: the core judges it against the
+  // journal's copy.
+  std::optional<core::MessageRef> refers_to;
   if (env.has_relay())
-    original = journal_->Find(env.relay().original_sender(), env.relay().original_message_id());
+    refers_to = core::MessageRef{env.relay().original_sender(), env.relay().original_message_id()};
+  if (env.has_acknowledgement())
+    refers_to = core::MessageRef{env.acknowledgement().message_sender(),
+                                 env.acknowledgement().message_id()};
+  std::optional<core::StoredMessage> referenced;
+  if (refers_to) referenced = journal_->Find(refers_to->sender, refers_to->message_id);
+  std::vector<core::StoredMessage> relays;
+  if (referenced && env.has_acknowledgement())
+    if (auto refs = journal_->RelaysOf(*refers_to))
+      for (const auto& r : *refs)
+        if (auto m = journal_->Find(r.sender, r.message_id)) relays.push_back(std::move(*m));
   const core::Decision decision = core::Route(
-      *options_.topology, {node, env, original ? &*original : nullptr});
+      *options_.topology, {node, env, referenced ? &*referenced : nullptr, &relays});
   if (!decision.accepted) {
     spdlog::get("hub.route")->info("rejected {} '{}' from {}: {}", core::BodyKind(env),
                                    env.message_id(), node.id(), decision.rejection.reason);
@@ -180,8 +213,50 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
   }
   batch_index_.emplace(key, batch_.size());
   pending_.push_back({routing_id, request_id, batch_.size(), false});
-  batch_.push_back(core::Commit{node.id(), env.message_id(), NowMs(), decision.kind,
-                                envelope_bytes, decision.deliveries});
+  core::Commit commit{node.id(), env.message_id(), NowMs(), decision.kind, envelope_bytes,
+                     decision.deliveries, std::nullopt, std::nullopt};
+  if (env.has_relay()) commit.relay_of = refers_to;
+  if (env.has_acknowledgement())
+    commit.ack = core::Acknowledgement{*refers_to, node.id(), env.acknowledgement().state(),
+                                       commit.accepted_at_ms, env.acknowledgement().comment()};
+  batch_.push_back(std::move(commit));
+}
+
+void Hub::HandleStreamAck(const std::string& routing_id, const v1::Node& node,
+                          uint64_t request_id, const v1::StreamAck& ack) {
+  if (!core::MayRead(*options_.topology, node, ack.stream())) {
+    Reject(routing_id, request_id, "", v1::REJECT_NOT_ENTITLED,
+           "node " + node.id() + " may not read stream '" + ack.stream() + "'");
+    return;
+  }
+  if (ack.seq() > journal_->LastSeq(ack.stream())) {
+    Reject(routing_id, request_id, "", v1::REJECT_BAD_SEQUENCE,
+           "stream " + ack.stream() + " ends at sequence " +
+               std::to_string(journal_->LastSeq(ack.stream())) + "; cannot have processed " +
+               std::to_string(ack.seq()));
+    return;
+  }
+  cursors_.push_back({node.id(), ack.stream(), ack.seq()});
+  cursor_replies_.push_back({routing_id, request_id, 0, false});
+}
+
+// Stream acks of one drain are stored in one transaction, like the messages.
+void Hub::CommitCursors() {
+  if (cursors_.empty()) return;
+  auto stored = journal_->SetCursors(cursors_);
+  for (const auto& p : cursor_replies_) {
+    if (!stored) {
+      Reject(p.routing_id, p.request_id, "", v1::REJECT_STORE_FAILURE,
+             "the hub could not store the stream cursor: " + stored.error());
+      continue;
+    }
+    v1::IngestReply reply;
+    reply.set_request_id(p.request_id);
+    reply.mutable_done();
+    Reply(p.routing_id, reply);
+  }
+  cursors_.clear();
+  cursor_replies_.clear();
 }
 
 void Hub::CommitBatch() {
@@ -223,81 +298,6 @@ void Hub::CommitBatch() {
   batch_index_.clear();
 }
 
-void Hub::HandleFetch(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
-                      const v1::Fetch& fetch) {
-  if (!core::MayRead(*options_.topology, node, fetch.stream())) {
-    Reject(routing_id, request_id, "", v1::REJECT_NOT_ENTITLED,
-           "node " + node.id() + " may not read stream '" + fetch.stream() + "'");
-    return;
-  }
-  const uint64_t last = journal_->LastSeq(fetch.stream());
-  if (fetch.after_seq() > last) {
-    Reject(routing_id, request_id, "", v1::REJECT_BAD_SEQUENCE,
-           "stream " + fetch.stream() + " ends at sequence " + std::to_string(last) +
-               "; you asked for deliveries after " + std::to_string(fetch.after_seq()) +
-               " (was the journal restored from an older backup? reset your cursor)");
-    return;
-  }
-  const uint32_t limit = options_.config.limits().max_fetch();
-  const uint32_t count = fetch.max_count() == 0 ? limit : std::min(fetch.max_count(), limit);
-  auto rows = journal_->Read(fetch.stream(), fetch.after_seq(), count);
-  if (!rows) {
-    Reject(routing_id, request_id, "", v1::REJECT_STORE_FAILURE,
-           "the hub could not read the journal: " + rows.error());
-    return;
-  }
-  ++counters_.fetches;
-  v1::IngestReply reply;
-  reply.set_request_id(request_id);
-  auto* batch = reply.mutable_batch();
-  batch->set_stream(fetch.stream());
-  batch->set_last_seq(last);
-  for (auto& r : *rows) {
-    auto* d = batch->add_deliveries();
-    d->set_stream(r.stream);
-    d->set_seq(r.seq);
-    d->set_sender(r.sender);
-    d->set_accepted_at_ms(r.accepted_at_ms);
-    d->set_kind(r.kind);
-    d->set_note(r.note);
-    d->set_envelope(std::move(r.envelope));
-  }
-  Reply(routing_id, reply);
-}
-
-void Hub::HandleGetMessage(const std::string& routing_id, const v1::Node& node,
-                           uint64_t request_id, const v1::GetMessage& get) {
-  auto stored = journal_->Find(get.sender(), get.message_id());
-  const core::Position* readable = nullptr;
-  if (stored)
-    for (const auto& p : stored->deliveries)
-      if (core::MayRead(*options_.topology, node, p.stream)) readable = &p;
-  if (readable == nullptr) {
-    Reject(routing_id, request_id, get.message_id(), v1::REJECT_NOT_ENTITLED,
-           "no message '" + get.message_id() + "' from '" + get.sender() +
-               "' was delivered to " + node.id());
-    return;
-  }
-  auto rows = journal_->Read(readable->stream, readable->seq - 1, 1);
-  v1::IngestReply reply;
-  reply.set_request_id(request_id);
-  auto* batch = reply.mutable_batch();
-  batch->set_stream(readable->stream);
-  batch->set_last_seq(journal_->LastSeq(readable->stream));
-  if (rows && !rows->empty()) {
-    const auto& r = rows->front();
-    auto* d = batch->add_deliveries();
-    d->set_stream(r.stream);
-    d->set_seq(r.seq);
-    d->set_sender(r.sender);
-    d->set_accepted_at_ms(r.accepted_at_ms);
-    d->set_kind(r.kind);
-    d->set_note(r.note);
-    d->set_envelope(r.envelope);
-  }
-  Reply(routing_id, reply);
-}
-
 void Hub::Reply(const std::string& routing_id, const v1::IngestReply& reply) {
   const std::string bytes = reply.SerializeAsString();
   try {
@@ -313,7 +313,7 @@ void Hub::Reply(const std::string& routing_id, const v1::IngestReply& reply) {
 
 void Hub::Reject(const std::string& routing_id, uint64_t request_id,
                  const std::string& message_id, v1::RejectCode code, const std::string& reason) {
-  ++counters_.submits_rejected;
+  ++counters_.rejections;
   ++counters_.rejections_by_code[static_cast<int>(code) & 15];
   v1::IngestReply reply;
   reply.set_request_id(request_id);

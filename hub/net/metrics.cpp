@@ -11,12 +11,12 @@ std::string RenderPrometheus(const Counters& c) {
          "_total counter\nrenrakumo_" #name "_total " + std::to_string(c.name.load()) + "\n";
   RENRAKUMO_HUB_COUNTERS(RENRAKUMO_RENDER)
 #undef RENRAKUMO_RENDER
-  out += "# HELP renrakumo_rejections_total messages rejected, by reason code\n"
-         "# TYPE renrakumo_rejections_total counter\n";
+  out += "# HELP renrakumo_rejections_by_code_total requests rejected, by reason code\n"
+         "# TYPE renrakumo_rejections_by_code_total counter\n";
   for (int code = 1; code < 16; ++code) {
     const auto name = core::RejectCodeName(static_cast<v1::RejectCode>(code));
     if (name == "unspecified") continue;
-    out += "renrakumo_rejections_total{code=\"" + std::string(name) + "\"} " +
+    out += "renrakumo_rejections_by_code_total{code=\"" + std::string(name) + "\"} " +
            std::to_string(c.rejections_by_code[code].load()) + "\n";
   }
   return out;

@@ -16,7 +16,7 @@ namespace renrakumo::net {
   X(requests_unauthenticated, "ingest frames without an authenticated User-Id")            \
   X(submits_accepted, "messages accepted and made durable")                                \
   X(submits_duplicate, "retries answered with the original acceptance")                    \
-  X(submits_rejected, "messages rejected (see rejections_by_code)")                        \
+  X(rejections, "requests rejected, of any kind (see rejections_by_code)")                   \
   X(deliveries_published, "deliveries published on fanout after commit")                   \
   X(journal_batches, "journal transactions committed")                                     \
   X(journal_failures, "journal transactions that failed")                                  \

@@ -4,6 +4,8 @@
 
 #include <random>
 
+#include <zmq.hpp>
+
 #include "config/keys.h"
 #include "config/load.h"
 #include "store/sqlite_journal.h"
@@ -25,7 +27,7 @@ fs::path FreshDir() {
 
 }  // namespace
 
-TestNetwork::TestNetwork() : dir_(FreshDir()) {
+TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak) : dir_(FreshDir()) {
   const auto hub_keys = config::GenerateKeyPair();
   hub_keys_public_ = hub_keys.public_z85;
   hub_keys_secret_ = hub_keys.secret_z85;
@@ -46,6 +48,7 @@ TestNetwork::TestNetwork() : dir_(FreshDir()) {
   hub_config_.set_ingest_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_fanout_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_journal_path((dir_ / "journal.db").string());
+  if (tweak) tweak(hub_config_);
   config::ApplyHubDefaults(&hub_config_);
   StartHub();
 }
@@ -158,6 +161,48 @@ v1::Envelope MakeReport(const std::string& id, const std::string& system) {
   r->set_affected_system(system);
   r->set_narrative("Unusual outbound traffic from a gateway.");
   return env;
+}
+
+}  // namespace renrakumo::testing
+
+namespace renrakumo::testing {
+
+size_t SubmitMany(const TestNetwork& net, const std::string& sender,
+                  const std::vector<v1::Envelope>& envelopes) {
+  zmq::context_t ctx;
+  zmq::socket_t dealer(ctx, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.set(zmq::sockopt::sndhwm, 0);
+  dealer.set(zmq::sockopt::rcvhwm, 0);
+  dealer.set(zmq::sockopt::curve_serverkey, net.hub_public_key());
+  dealer.set(zmq::sockopt::curve_publickey, net.KeyOf(sender, false));
+  dealer.set(zmq::sockopt::curve_secretkey, net.KeyOf(sender, true));
+  dealer.set(zmq::sockopt::rcvtimeo, 5000);
+  dealer.connect(net.hub().ingest_endpoint());
+  // request id = index + 1; unanswered requests are resent (same message id), as the client
+  // library does, until every one is answered or the rounds run out.
+  std::vector<bool> answered(envelopes.size(), false);
+  size_t accepted = 0, open = envelopes.size();
+  for (int round = 0; round < 5 && open > 0; ++round) {
+    for (size_t i = 0; i < envelopes.size(); ++i) {
+      if (answered[i]) continue;
+      v1::IngestRequest req;
+      req.set_request_id(i + 1);
+      req.mutable_submit()->set_envelope(envelopes[i].SerializeAsString());
+      dealer.send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
+    }
+    zmq::message_t msg;
+    while (open > 0 && dealer.recv(msg)) {  // bounded by rcvtimeo
+      v1::IngestReply reply;
+      if (!reply.ParseFromArray(msg.data(), static_cast<int>(msg.size()))) continue;
+      const uint64_t i = reply.request_id() - 1;
+      if (i >= envelopes.size() || answered[i]) continue;
+      answered[i] = true;
+      --open;
+      if (reply.has_accepted()) ++accepted;
+    }
+  }
+  return accepted;
 }
 
 }  // namespace renrakumo::testing

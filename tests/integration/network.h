@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,7 +20,8 @@ namespace renrakumo::testing {
 
 class TestNetwork {
  public:
-  TestNetwork();
+  // `tweak` adjusts the hub's config (limits, retention) before it starts.
+  explicit TestNetwork(const std::function<void(v1::HubConfig&)>& tweak = {});
   ~TestNetwork();
 
   // A node config for `id` using its generated keys (the hub's real key and endpoints).
@@ -35,15 +37,15 @@ class TestNetwork {
 
   // Stops the hub thread and starts a new hub on the same journal and ports.
   void RestartHub();
+  // The two halves of a restart, for tests that act while the hub is down.
+  void StopHub();
+  void StartHub();
 
   // Waits (bounded) until `condition` holds, polling the in-process hub's state.
   static bool WaitFor(const std::function<bool()>& condition,
                       std::chrono::seconds bound = std::chrono::seconds(20));
 
  private:
-  void StartHub();
-  void StopHub();
-
   std::filesystem::path dir_;
   v1::HubConfig hub_config_;
   std::string hub_keys_public_;
@@ -56,6 +58,11 @@ class TestNetwork {
 
 // Every delivery the node can get right now: catch-up from the journal, then nothing new.
 std::vector<v1::Delivery> Drain(client::Client& node);
+
+// Submits every envelope as `sender` over one raw DEALER, pipelined (all sent, then all
+// answers read), as a busy node would. Returns how many were accepted.
+size_t SubmitMany(const TestNetwork& net, const std::string& sender,
+                  const std::vector<v1::Envelope>& envelopes);
 
 v1::Envelope MakeAdvisory(const std::string& id, std::vector<std::string> sectors,
                           v1::AdvisoryKind kind = v1::ADVISORY_WARNING);

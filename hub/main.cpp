@@ -12,6 +12,7 @@
 
 #include "config/keys.h"
 #include "config/load.h"
+#include "config/rules_load.h"
 #include "net/hub.h"
 #include "store/sqlite_journal.h"
 
@@ -60,6 +61,15 @@ int CheckConfig(const std::string& path) {
   auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
   if (!topo) {
     std::cerr << topo.error() << "\n";
+    return 2;
+  }
+  auto rules = config::LoadRules(hub->rules_file());
+  if (!rules) {
+    std::cerr << rules.error() << "\n";
+    return 2;
+  }
+  if (auto s = config::CheckSectorDeadlines(*rules, topo->topology, hub->topology_file()); !s) {
+    std::cerr << s.error() << "\n";
     return 2;
   }
   // Last, so that a config written before any key exists is checked in full first.
@@ -122,8 +132,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   renrakumo::v1::HubConfig cfg = *hub_config;
+  auto rules = config::LoadRules(cfg.rules_file());
+  if (!rules) {
+    std::cerr << rules.error() << "\n";
+    return 2;
+  }
   auto hub = renrakumo::net::Hub::Create(
-      {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }}, std::move(*journal));
+      {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }, *rules}, std::move(*journal));
   if (!hub) {
     spdlog::critical("{}", hub.error());
     return 1;

@@ -15,6 +15,7 @@
 #include "config/load.h"
 #include "core/decision.h"
 #include "lib/client.h"
+#include "renrakumo/v1/workflow.pb.h"
 
 namespace {
 
@@ -68,7 +69,9 @@ int SubmitAndReport(const Common& c, v1::Envelope env, const std::string& defaul
   std::cout << "accepted" << (a.duplicate() ? " (already accepted earlier)" : "") << ": "
             << env.message_id() << " →";
   for (const auto& p : a.deliveries()) std::cout << " " << p.stream() << "#" << p.seq();
+  if (a.deliveries().empty()) std::cout << " recorded (nothing to deliver)";
   std::cout << "\n";
+  for (const auto& w : a.warnings()) std::cout << "warning: " << w << "\n";
   return 0;
 }
 
@@ -211,6 +214,49 @@ int ShowMessageStatus(client::Client& node, const std::string& sender, const std
   return 0;
 }
 
+std::string Word(const google::protobuf::EnumDescriptor* type, int value) {
+  const auto* v = type->FindValueByNumber(value);
+  return v == nullptr || value == 0 ? "-" : config::ShortEnumName(v);
+}
+
+std::string CellText(const v1::MatrixCell& cell) {
+  static const char* kLetter[] = {"?", "a", "b", "c", "d", "e"};
+  const int l = cell.likelihood();
+  return std::string("(") + kLetter[l >= 0 && l <= 5 ? l : 0] + ") " +
+         Word(v1::Situation_descriptor(), cell.situation()) + " / " +
+         Word(v1::Likelihood_descriptor(), cell.likelihood());
+}
+
+int ShowIncidents(const Common& c, const std::string& reporter, const std::string& id, bool all) {
+  auto node = ConnectNode(c);
+  if (!node) return Fail(node.error(), 1);
+  v1::IncidentsQuery q;
+  q.set_reporter(reporter);
+  q.set_incident_id(id);
+  q.set_include_closed(all);
+  q.set_include_drills(all);
+  auto list = (*node)->Incidents(q);
+  if (!list) return Fail(list.error(), 3);
+  if (list->incidents().empty()) std::cout << "no open incidents you may see\n";
+  for (const auto& r : list->incidents()) {
+    const bool drill = r.status() == v1::STATUS_EXERCISE || r.status() == v1::STATUS_TEST;
+    std::cout << r.incident_id() << "  " << r.reporter() << " (" << r.sector() << ")  "
+              << CellText(r.cell()) << "  opened " << Clock(r.opened_at_ms())
+              << (r.closed() ? "  closed" : "") << (drill ? "  *** drill ***" : "") << "\n";
+    if (id.empty()) continue;
+    for (const auto& h : r.history())
+      std::cout << "  " << Clock(h.at_ms()) << "  " << std::left << std::setw(12) << h.by()
+                << std::setw(11) << Word(v1::ChangeSource_descriptor(), h.source())
+                << CellText(h.cell())
+                << (h.phase() ? "  " + Word(v1::ReportPhase_descriptor(), h.phase()) : "") << "\n";
+    for (const auto& d : r.deadlines())
+      std::cout << "  deadline " << Word(v1::DeadlineKind_descriptor(), d.kind()) << " due "
+                << Clock(d.due_at_ms()) << ": " << Word(v1::DeadlineState_descriptor(), d.state())
+                << (d.closed_why().empty() ? "" : " — " + d.closed_why()) << "\n";
+  }
+  return 0;
+}
+
 int ShowStatus(const Common& c, const std::string& message_id, const std::string& sender,
                bool nodes) {
   auto node = ConnectNode(c);
@@ -329,6 +375,16 @@ int main(int argc, char** argv) {
   status->add_option("--from", status_from, "the message's sender, if not you (Cabinet Secretariat)");
   status->add_flag("--nodes", status_nodes, "every node with its last-seen time (government only)");
 
+  std::string inc_reporter, inc_id;
+  bool inc_all = false;
+  auto* incidents = app.add_subcommand("incidents", "open incidents you may see, with their current cell");
+  add_common(incidents);
+  incidents->add_flag("--all", inc_all, "also closed incidents and drills");
+  auto* incident = app.add_subcommand("incident", "one incident with its full history and deadlines");
+  add_common(incident);
+  incident->add_option("incident_id", inc_id, "the reporter's incident id")->required();
+  incident->add_option("--reporter", inc_reporter, "the operator that reported it (default: you)");
+
   std::string ack_from, ack_id, ack_state = "read", ack_comment;
   auto* ack = app.add_subcommand("ack", "acknowledge a message you received: received, read, acted_on");
   add_common(ack);
@@ -340,6 +396,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (status->parsed()) return ShowStatus(c, status_id, status_from, status_nodes);
+  if (incidents->parsed()) return ShowIncidents(c, "", "", inc_all);
+  if (incident->parsed()) return ShowIncidents(c, inc_reporter, inc_id, true);
   if (ack->parsed()) {
     auto state = cli::ParseEnum<v1::AckState>("--state", ack_state);
     if (!state) return Fail(state.error(), 2);

@@ -235,6 +235,15 @@ Result<v1::DeliveryStatus> Client::Status(const std::string& sender, const std::
   return reply->delivery_status();
 }
 
+Result<v1::IncidentList> Client::Incidents(const v1::IncidentsQuery& query) {
+  v1::IngestRequest req;
+  *req.mutable_incidents_query() = query;
+  auto reply = Request(std::move(req));
+  if (!reply) return Error{reply.error()};
+  if (reply->has_rejected()) return Error{reply->rejected().reason()};
+  return reply->incident_list();
+}
+
 Result<v1::NodeList> Client::Nodes() {
   v1::IngestRequest req;
   req.mutable_nodes_query();

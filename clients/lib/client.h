@@ -65,6 +65,8 @@ class Client {
   Result<v1::DeliveryStatus> Status(const std::string& sender, const std::string& message_id);
   // Every node with its last-seen time (ministries and the Cabinet Secretariat only).
   Result<v1::NodeList> Nodes();
+  // Incidents this node may see, or one incident with its history (query.incident_id set).
+  Result<v1::IncidentList> Incidents(const v1::IncidentsQuery& query);
 
   Cursors& cursors() { return cursors_; }
   // Marks everything returned by Next() so far as processed: persists the cursors to

@@ -56,6 +56,12 @@ as megabank-a report --incident INC-2026-0042 --phase flash --situation serious_
 say "The FSA, Megabank A's supervising ministry, receives it (and nobody else does)"
 as fsa listen --count 1 --timeout 10
 
+say "The FSA assesses it: attack highly likely (column d) — the Cabinet Secretariat is notified"
+as fsa assess --incident INC-2026-0042 --reporter megabank-a --situation serious_failure \
+  --likelihood high --at-risk --notes "Same implant seen at two other banks' gateways" --message-id fsa-assess-1
+as cabinet listen --count 1 --timeout 10
+as fsa incident INC-2026-0042 --reporter megabank-a
+
 say "The FSA warns the finance sector — a via-association sector, so it goes to the Bankers Association"
 as fsa advise --sector finance --kind warning --severity severe \
   --title "C2 traffic from core banking gateways" \
@@ -67,9 +73,13 @@ say "The Japanese Bankers Association relays it, byte for byte, with its own com
 as jba relay --from fsa --original fsa-warning-1 --commentary "All member banks: act on this before markets open." \
   --message-id jba-relay-1
 
-say "Member banks receive the relay"
-as megabank-a listen --count 1 --timeout 10
+say "Member banks receive the relay (Megabank A also got the FSA's assessment of its incident)"
+as megabank-a listen --count 2 --timeout 10
 as shinkin-c listen --count 1 --timeout 10
+
+say "Megabank A acknowledges; the FSA sees who has answered and who has not"
+as megabank-a ack --from fsa --message fsa-warning-1 --state acted_on --comment "Blocked at the proxy"
+as fsa status fsa-warning-1
 
 say "Regional Bank B was offline during all this; it connects now and catches up from the journal"
 as regional-bank-b listen --json --count 1 --timeout 10

@@ -77,7 +77,7 @@ Result<v1::HubConfig> LoadHubConfig(const std::string& path) {
   if (Status s = ParseYamlFile(path, &c); !s) return Error{s.error()};
   ApplyHubDefaults(&c);
   const std::string dir = DirOf(path);
-  for (std::string* p : {c.mutable_topology_file(), c.mutable_public_key_file(),
+  for (std::string* p : {c.mutable_topology_file(), c.mutable_rules_file(), c.mutable_public_key_file(),
                          c.mutable_secret_key_file(), c.mutable_keys_dir()}) {
     Resolve(dir, p);
   }

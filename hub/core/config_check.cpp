@@ -415,6 +415,7 @@ std::vector<std::string> ValidateHubConfig(const v1::HubConfig& c) {
   Errors out;
   RequireSet(out, "network_name", c.network_name(), "name the network, e.g. \"renrakumo\"");
   RequireSet(out, "topology_file", c.topology_file(), "e.g. topology.yaml");
+  RequireSet(out, "rules_file", c.rules_file(), "e.g. rules.yaml");
   CheckEndpoint(out, "ingest_endpoint", c.ingest_endpoint(), "tcp://0.0.0.0:7401");
   CheckEndpoint(out, "fanout_endpoint", c.fanout_endpoint(), "tcp://0.0.0.0:7402");
   if (!c.ingest_endpoint().empty() && c.ingest_endpoint() == c.fanout_endpoint() &&

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -114,6 +115,10 @@ class Journal {
   virtual Result<std::vector<Acknowledgement>> AcknowledgementsOf(const MessageRef& message) = 0;
   // Relays accepted for `message` (committed with relay_of set).
   virtual Result<std::vector<MessageRef>> RelaysOf(const MessageRef& message) = 0;
+
+  // Every stored message in the order it was accepted (deliveries not filled in): how the
+  // hub rebuilds its workflow state at start-up.
+  virtual Status ScanMessages(const std::function<void(const StoredMessage&)>& visit) = 0;
 
   // Retention: deletes deliveries accepted before `accepted_before_ms` whose seq is at most
   // safe_upto[stream] (every reader has processed them); streams absent from the map are

@@ -309,6 +309,7 @@ std::string_view RejectCodeName(v1::RejectCode code) {
     case v1::REJECT_DUPLICATE_CONFLICT: return "duplicate_conflict";
     case v1::REJECT_UNSUPPORTED: return "unsupported";
     case v1::REJECT_STORE_FAILURE: return "store_failure";
+    case v1::REJECT_TLP: return "tlp";
     default: return "unspecified";
   }
 }

@@ -57,6 +57,7 @@ Result<std::unique_ptr<Hub>> Hub::Create(Options options, core::JournalPtr journ
   Logger("hub.net");
   Logger("hub.route");
   std::unique_ptr<Hub> hub(new Hub(std::move(options), std::move(journal)));
+  if (auto s = hub->RebuildWorkflow(); !s) return Error{s.error()};
   if (auto s = hub->Bind(); !s) return Error{s.error()};
   return hub;
 }

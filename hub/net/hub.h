@@ -14,6 +14,7 @@
 #include "core/journal.h"
 #include "core/result.h"
 #include "core/topology.h"
+#include "core/workflow.h"
 #include "net/metrics.h"
 #include "net/zap.h"
 #include "renrakumo/v1/config.pb.h"
@@ -29,6 +30,9 @@ class Hub {
     std::string secret_key_z85;     // the hub's CURVE secret key
     // Called on the loop thread after RequestReload(); keeps the old topology on error.
     std::function<Result<core::TopologyPtr>()> reload_topology;
+    // Validated (config::LoadRules): the seed's workflow as data. Empty (no matrix) only in
+    // tests and benchmarks of routing alone: then reports are not classified.
+    v1::Rules rules;
   };
 
   static Result<std::unique_ptr<Hub>> Create(Options options, core::JournalPtr journal);
@@ -53,6 +57,7 @@ class Hub {
     uint64_t request_id = 0;
     size_t commit = 0;       // index into batch_
     bool duplicate = false;  // a retry that arrived while the original was in this batch
+    std::vector<std::string> warnings;  // the workflow's remarks for the sender (notes 1, 2)
   };
   Hub(Options options, core::JournalPtr journal);
   Status Bind();
@@ -79,6 +84,13 @@ class Hub {
   void HandleNodesQuery(const std::string& routing_id, const v1::Node& node, uint64_t request_id);
   // retention.cpp
   void MaybePrune(int64_t now_ms);
+  // workflow.cpp: the seed's incident workflow (core/workflow.h) on the loop thread.
+  Status RebuildWorkflow();
+  std::optional<core::Rejection> CheckWorkflow(const v1::Node& node, const v1::Envelope& env,
+                                               std::vector<std::string>& warnings) const;
+  void ApplyWorkflow(const v1::Node& node, const v1::Envelope& env, int64_t at_ms);
+  void HandleIncidentsQuery(const std::string& routing_id, const v1::Node& node,
+                            uint64_t request_id, const v1::IncidentsQuery& query);
   void Reply(const std::string& routing_id, const v1::IngestReply& reply);
   void Reject(const std::string& routing_id, uint64_t request_id, const std::string& message_id,
               v1::RejectCode code, const std::string& reason);
@@ -105,6 +117,7 @@ class Hub {
   std::vector<core::Cursor> cursors_;                      // stream acks of this drain
   std::vector<PendingAccept> cursor_replies_;              // answered once cursors are stored
   int64_t next_prune_ms_ = 0;
+  core::WorkflowState workflow_;  // incidents and advisories with their deadlines
 };
 
 }  // namespace renrakumo::net

@@ -7,6 +7,7 @@
 #include "core/envelope_check.h"
 #include "core/route.h"
 #include "core/streams.h"
+#include "core/tlp.h"
 #include "net/hub.h"
 #include "renrakumo/v1/messages.pb.h"
 
@@ -129,6 +130,9 @@ void Hub::HandleRequest(const std::string& routing_id, const std::string& node_i
     case v1::IngestRequest::kNodesQuery:
       HandleNodesQuery(routing_id, *node, req.request_id());
       return;
+    case v1::IngestRequest::kIncidentsQuery:
+      HandleIncidentsQuery(routing_id, *node, req.request_id(), req.incidents_query());
+      return;
     default:
       Reject(routing_id, req.request_id(), "", v1::REJECT_UNSUPPORTED,
              "this hub does not implement that request");
@@ -204,17 +208,25 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
         if (auto m = journal_->Find(r.sender, r.message_id)) relays.push_back(std::move(*m));
   const core::Decision decision = core::Route(
       *options_.topology, {node, env, referenced ? &*referenced : nullptr, &relays});
-  if (!decision.accepted) {
+  std::vector<std::string> warnings;
+  std::optional<core::Rejection> refusal;
+  if (!decision.accepted) refusal = decision.rejection;
+  else if (auto bad = core::CheckHandling(*options_.topology, node, env, decision,
+                                          env.has_relay() && referenced ? &*referenced : nullptr))
+    refusal = bad;  // TLP 2.0: may this marking reach these streams?
+  else refusal = CheckWorkflow(node, env, warnings);  // the matrix, notes 1 and 2
+  if (refusal) {
     spdlog::get("hub.route")->info("rejected {} '{}' from {}: {}", core::BodyKind(env),
-                                   env.message_id(), node.id(), decision.rejection.reason);
-    Reject(routing_id, request_id, env.message_id(), decision.rejection.code,
-           decision.rejection.reason);
+                                   env.message_id(), node.id(), refusal->reason);
+    Reject(routing_id, request_id, env.message_id(), refusal->code, refusal->reason);
     return;
   }
   batch_index_.emplace(key, batch_.size());
-  pending_.push_back({routing_id, request_id, batch_.size(), false});
+  pending_.push_back({routing_id, request_id, batch_.size(), false, warnings});
   core::Commit commit{node.id(), env.message_id(), NowMs(), decision.kind, envelope_bytes,
                      decision.deliveries, std::nullopt, std::nullopt};
+  for (auto& d : commit.deliveries)  // the ministry sees what the reporter is told
+    for (const auto& w : warnings) d.note += (d.note.empty() ? "" : "; ") + w;
   if (env.has_relay()) commit.relay_of = refers_to;
   if (env.has_acknowledgement())
     commit.ack = core::Acknowledgement{*refers_to, node.id(), env.acknowledgement().state(),
@@ -278,6 +290,7 @@ void Hub::CommitBatch() {
       reply.set_request_id(p.request_id);
       *reply.mutable_accepted() =
           MakeAccepted(c.message_id, c.accepted_at_ms, (*positions)[p.commit], p.duplicate);
+      for (const auto& w : p.warnings) reply.mutable_accepted()->add_warnings(w);
       Reply(p.routing_id, reply);
       if (p.duplicate) ++counters_.submits_duplicate;
     }
@@ -291,6 +304,10 @@ void Hub::CommitBatch() {
                   return s;
                 }());
       Publish(c, (*positions)[i]);
+      v1::Envelope env;
+      if (const v1::Node* sender = options_.topology->node(c.sender);
+          sender != nullptr && env.ParseFromString(c.envelope))
+        ApplyWorkflow(*sender, env, c.accepted_at_ms);
     }
   }
   batch_.clear();

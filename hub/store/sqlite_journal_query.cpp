@@ -83,6 +83,28 @@ Result<std::vector<core::MessageRef>> SqliteJournal::RelaysOf(const core::Messag
   return relays;
 }
 
+// Prepared per call: it runs once, at start-up, so it need not hold a statement open.
+Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMessage&)>& visit) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(),
+                         "SELECT sender, message_id, accepted_at_ms, kind, envelope FROM messages "
+                         "ORDER BY rowid",
+                         -1, &raw, nullptr) != SQLITE_OK)
+    return Failure("cannot read the messages back");
+  Statement query(raw);
+  const int rc = EachRow(query.get(), SQLITE_OK, [&] {
+    core::StoredMessage m;
+    m.sender = ColumnBytes(query.get(), 0);
+    m.message_id = ColumnBytes(query.get(), 1);
+    m.accepted_at_ms = sqlite3_column_int64(query.get(), 2);
+    m.kind = ColumnBytes(query.get(), 3);
+    m.envelope = ColumnBytes(query.get(), 4);
+    visit(m);
+  });
+  if (rc != SQLITE_DONE) return Failure("cannot read the messages back");
+  return Ok{};
+}
+
 Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,
                                       const std::map<std::string, uint64_t>& safe_upto) {
   uint64_t deliveries = 0;

@@ -8,6 +8,7 @@
 
 #include "config/keys.h"
 #include "config/load.h"
+#include "config/rules_load.h"
 #include "store/sqlite_journal.h"
 
 namespace renrakumo::testing {
@@ -62,7 +63,10 @@ TestNetwork::~TestNetwork() {
 void TestNetwork::StartHub() {
   auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
   if (!journal) throw std::runtime_error(journal.error());
-  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}}, std::move(*journal));
+  auto rules = config::LoadRules(RENRAKUMO_SOURCE_DIR "/config/rules.yaml");
+  if (!rules) throw std::runtime_error(rules.error());
+  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}, *rules},
+                              std::move(*journal));
   if (!hub) throw std::runtime_error(hub.error());
   hub_ = std::move(*hub);
   // Later restarts bind the same ports, so nodes reconnect to the same address.

@@ -24,6 +24,7 @@ class CheckConfigTest : public ::testing::Test {
       if (at != std::string::npos) topology.replace(at, from.size(), to);
     }
     sb.Write("config/topology.yaml", topology);
+    sb.Write("config/rules.yaml", ReadFile(kSourceDir + "/config/rules.yaml"));
     return sb.Write("config/hub.yaml", ReadFile(kSourceDir + "/config/hub.yaml"));
   }
   std::string Topology() const { return (sb.dir() / "config/topology.yaml").string(); }

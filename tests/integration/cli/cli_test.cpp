@@ -119,7 +119,8 @@ TEST_F(CliTest, KeygenNodeConfigIsLoadableAndConnects) {
 
   ASSERT_TRUE(sb.StartHub());
   const RunResult report = As("carrier-b", {"report", "--incident", "inc-kg", "--situation",
-                                            "precursor", "--likelihood", "possible_unclear"});
+                                            "precursor", "--evidence", "attack_notice",
+                                            "--likelihood", "possible_unclear"});
   EXPECT_EQ(report.exit_code, 0) << report.Describe();
   EXPECT_THAT(report.out, HasSubstr("node.mic.#1")) << "telecom operators report to mic";
   EXPECT_TRUE(sb.StopHub());
@@ -159,7 +160,7 @@ TEST_F(CliTest, RelativePathsWorkFromTheWorkingDirectory) {
   }
   ASSERT_TRUE(sb.StartHub());
   const RunResult report = sb.Cli({"report", "-n", "nodes/megabank-a.yaml", "--incident", "inc-rel",
-                                   "--situation", "precursor", "--likelihood", "possible_unclear"},
+                                   "--situation", "precursor", "--evidence", "attack_notice", "--likelihood", "possible_unclear"},
                                   true);
   EXPECT_EQ(report.exit_code, 0) << report.Describe();
   const RunResult listen =
@@ -252,7 +253,7 @@ TEST_F(HubTest, KeyNotInTheTopologyIsRefused) {
                                "--node-config", (sb.dir() / "impostor.yaml").string(), "--hub-key",
                                (sb.keys() / "hub.pub").string(), "--hub", sb.ingest() + "," + sb.fanout()});
   ASSERT_EQ(kg.exit_code, 0) << kg.Describe();
-  const RunResult r = As("megabank-a", {"report", "--incident", "i", "--situation", "precursor",
+  const RunResult r = As("megabank-a", {"report", "--incident", "i", "--situation", "precursor", "--evidence", "attack_notice",
                                         "--likelihood", "high"},
                          (sb.dir() / "impostor.yaml").string());
   EXPECT_EQ(r.exit_code, 1) << r.Describe();

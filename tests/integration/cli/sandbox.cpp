@@ -77,6 +77,7 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
         "# written by cli_tests\n"
         "network_name: \"cli test network\"\n"
         "topology_file: " + kSourceDir + "/config/topology.yaml\n"
+        "rules_file: " + kSourceDir + "/config/rules.yaml\n"
         "ingest_endpoint: \"" + ingest() + "\"\n"
         "fanout_endpoint: \"" + fanout() + "\"\n"
         "public_key_file: keys/hub.pub\n"

@@ -16,6 +16,7 @@ using ::testing::IsEmpty;
 
 constexpr const char* kValidHub = R"(
 topology_file: topology.yaml
+rules_file: rules.yaml
 ingest_endpoint: tcp://127.0.0.1:*
 fanout_endpoint: tcp://127.0.0.1:*
 public_key_file: hub.pub
@@ -41,6 +42,7 @@ TEST(ValidateHubConfig, RequiredFields) {
   config::ApplyHubDefaults(&c);
   EXPECT_THAT(ValidateHubConfig(c),
               ElementsAre(HasSubstr("topology_file: missing"),
+                          HasSubstr("rules_file: missing"),
                           HasSubstr("ingest_endpoint: missing; e.g. tcp://0.0.0.0:7401"),
                           HasSubstr("fanout_endpoint: missing"),
                           HasSubstr("public_key_file: missing"),

@@ -95,6 +95,7 @@ TEST(LoadHubConfig, DefaultsAndRelativePaths) {
   test::TempDir dir;
   const std::string path = dir.Write("etc/hub.yaml", R"(
 topology_file: topology.yaml
+rules_file: rules.yaml
 ingest_endpoint: ipc://in
 fanout_endpoint: ipc://out
 public_key_file: /abs/hub.pub

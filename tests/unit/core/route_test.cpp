@@ -128,6 +128,7 @@ TEST(RouteAdvisory, OnlyTheCabinetIssuesPreventionNoticesOrAdvisesEveryone) {
 
 TEST(RouteAdvisory, VendorPublishesSecurityInformationToEveryone) {
   auto env = Advisory({});
+  env.set_tlp(v1::TLP_CLEAR);
   env.mutable_advisory()->set_kind(v1::ADVISORY_SECURITY_INFORMATION);
   env.mutable_advisory()->mutable_audience()->set_everyone(true);
   auto d = RouteFrom("vendor-x", env);

@@ -1,0 +1,118 @@
+// The seed's incident workflow in the running hub: the matrix and notes 1 and 2 decide what
+// is accepted, assessments re-classify, history is kept, and the hub rebuilds it on restart.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "network.h"
+
+namespace renrakumo::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+v1::Envelope Report(const std::string& id, const std::string& incident, v1::Situation situation,
+                    v1::Likelihood likelihood) {
+  auto env = MakeReport(id);
+  env.mutable_report()->set_incident_id(incident);
+  env.mutable_report()->set_situation(situation);
+  env.mutable_report()->set_likelihood(likelihood);
+  return env;
+}
+
+TEST(Workflow, ACellOutsideTheMatrixIsRejectedCitingTheRule) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto env = Report("r1", "inc-1", v1::SITUATION_PRECURSOR, v1::LIKELIHOOD_NEGLIGIBLE);
+  env.mutable_report()->add_evidence(v1::EVIDENCE_ATTACK_NOTICE);
+  auto outcome = carrier->Submit(env);
+  ASSERT_TRUE(outcome);
+  ASSERT_FALSE(outcome->accepted);
+  EXPECT_EQ(outcome->rejected_reply.code(), v1::REJECT_INVALID_FIELD);
+  EXPECT_THAT(outcome->rejected_reply.reason(), HasSubstr("matrix"));
+}
+
+TEST(Workflow, APrecursorWithOnlyAPortScanIsRejectedCitingNoteOne) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto env = Report("r1", "inc-1", v1::SITUATION_PRECURSOR, v1::LIKELIHOOD_HIGH);
+  env.mutable_report()->add_evidence(v1::EVIDENCE_PORT_SCAN);
+  auto outcome = carrier->Submit(env);
+  ASSERT_TRUE(outcome);
+  ASSERT_FALSE(outcome->accepted);
+  EXPECT_THAT(outcome->rejected_reply.reason(), HasSubstr("note 1"));
+  env.set_message_id("r2");
+  env.mutable_report()->add_evidence(v1::EVIDENCE_SNIFFER_ON_GATEWAY);
+  EXPECT_TRUE(carrier->Submit(env)->accepted);
+}
+
+TEST(Workflow, AMinorFailureOverTheStatutoryThresholdIsFlaggedToReporterAndMinistry) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto env = Report("r1", "inc-1", v1::SITUATION_MINOR_FAILURE, v1::LIKELIHOOD_NEGLIGIBLE);
+  env.mutable_report()->mutable_impact()->set_users_affected(40000);
+  env.mutable_report()->mutable_impact()->set_duration_minutes(150);
+  auto outcome = carrier->Submit(env);
+  ASSERT_TRUE(outcome && outcome->accepted) << (outcome ? outcome->rejected_reply.reason() : outcome.error());
+  ASSERT_EQ(outcome->accepted_reply.warnings_size(), 1);
+  EXPECT_THAT(outcome->accepted_reply.warnings(0),
+              HasSubstr("meets the statutory threshold for a serious failure"));
+  auto mic = net.Connect("mic");
+  auto got = Drain(*mic);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_THAT(got[0].note(), HasSubstr("meets the statutory threshold"));
+}
+
+TEST(Workflow, AssessmentReclassifiesEscalatesAndTheHistorySurvivesARestart) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto flash = Report("r1", "inc-9", v1::SITUATION_SERIOUS_FAILURE, v1::LIKELIHOOD_POSSIBLE_UNCLEAR);
+  ASSERT_TRUE(carrier->Submit(flash)->accepted);
+  auto mic = net.Connect("mic");
+  v1::Envelope assess;
+  assess.set_message_id("as-1");
+  assess.set_tlp(v1::TLP_AMBER);
+  auto* a = assess.mutable_assessment();
+  a->set_incident_id("inc-9");
+  a->set_reporter("carrier-a");
+  a->set_situation(v1::SITUATION_SERIOUS_FAILURE);
+  a->set_likelihood(v1::LIKELIHOOD_HIGH);
+  a->set_other_operators_at_risk(true);
+  auto assessed = mic->Submit(assess);
+  ASSERT_TRUE(assessed && assessed->accepted) << assessed->rejected_reply.reason();
+
+  // The Cabinet Secretariat is notified: attack highly likely (column d).
+  auto cabinet = net.Connect("cabinet");
+  auto escalations = Drain(*cabinet);
+  ASSERT_EQ(escalations.size(), 1u);
+  EXPECT_THAT(escalations[0].note(), HasSubstr("attack highly likely"));
+
+  // An assessment of an incident nobody reported is refused.
+  assess.set_message_id("as-2");
+  assess.mutable_assessment()->set_incident_id("inc-unknown");
+  auto unknown = mic->Submit(assess);
+  ASSERT_TRUE(unknown);
+  EXPECT_FALSE(unknown->accepted);
+
+  net.RestartHub();
+  v1::IncidentsQuery one;
+  one.set_reporter("carrier-a");
+  one.set_incident_id("inc-9");
+  auto again = net.Connect("mic");
+  auto list = again->Incidents(one);
+  ASSERT_TRUE(list) << list.error();
+  ASSERT_EQ(list->incidents_size(), 1);
+  const auto& record = list->incidents(0);
+  EXPECT_EQ(record.cell().likelihood(), v1::LIKELIHOOD_HIGH);
+  ASSERT_EQ(record.history_size(), 2);
+  EXPECT_EQ(record.history(0).by(), "carrier-a");
+  EXPECT_EQ(record.history(1).by(), "mic");
+
+  // Only as far as necessary: the reporter and the Cabinet see it, another carrier does not.
+  EXPECT_EQ(net.Connect("carrier-a")->Incidents({})->incidents_size(), 1);
+  EXPECT_EQ(net.Connect("cabinet")->Incidents({})->incidents_size(), 1);
+  EXPECT_EQ(net.Connect("carrier-b")->Incidents({})->incidents_size(), 0);
+  EXPECT_EQ(net.Connect("fsa")->Incidents({})->incidents_size(), 0);
+}
+
+}  // namespace
+}  // namespace renrakumo::testing

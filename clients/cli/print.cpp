@@ -77,6 +77,12 @@ std::string Body(const v1::Envelope& env) {
       if (!r.commentary().empty()) out += "   commentary: \"" + r.commentary() + "\"\n";
       return out;
     }
+    case v1::Envelope::kAcknowledgement:
+      return "   acknowledges " + env.acknowledgement().message_id() + ": " +
+             Word(env.acknowledgement().state()) + "\n";
+    case v1::Envelope::kNotice:
+      return "   " + env.notice().kind() + " (" + env.notice().subject() + "): " +
+             env.notice().text() + "\n";
     default: return "   (no body)\n";
   }
 }

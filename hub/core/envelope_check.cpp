@@ -94,6 +94,7 @@ std::string_view BodyKind(const v1::Envelope& env) {
     case v1::Envelope::kRelay: return "relay";
     case v1::Envelope::kShare: return "share";
     case v1::Envelope::kAcknowledgement: return "acknowledgement";
+    case v1::Envelope::kNotice: return "notice";
     default: return "none";
   }
 }
@@ -121,6 +122,8 @@ std::optional<Rejection> CheckEnvelope(const v1::Envelope& env) {
         return Invalid("acknowledgement.state is required: received, read or acted_on");
       return CheckText("acknowledgement.comment", a.comment(), kMaxTextLength);
     }
+    case v1::Envelope::kNotice:
+      return Rejection{v1::REJECT_NOT_PERMITTED, "only the hub sends notices"};
     default:
       return Invalid("the envelope has no body: it must carry a report, assessment, advisory, "
                      "relay, share or acknowledgement");

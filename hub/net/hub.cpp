@@ -100,9 +100,11 @@ void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   while (!stop.load()) {
     if (reload != nullptr && reload->exchange(false)) Reload();
     PollOnce();
-    MaybePrune(std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count());
+    const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    ActOnDeadlines(now);
+    MaybePrune(now);
   }
   spdlog::get("hub.net")->info("stopping: {} messages accepted, {} rejected",
                                counters_.submits_accepted.load(), counters_.rejections.load());

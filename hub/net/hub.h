@@ -89,6 +89,9 @@ class Hub {
   std::optional<core::Rejection> CheckWorkflow(const v1::Node& node, const v1::Envelope& env,
                                                std::vector<std::string>& warnings) const;
   void ApplyWorkflow(const v1::Node& node, const v1::Envelope& env, int64_t at_ms);
+  // deadlines.cpp: what the rules require when a deadline passes, done once and journalled.
+  void ActOnDeadlines(int64_t now_ms);
+  std::vector<core::Commit> CommitsFor(const core::Action& action, int64_t now_ms);
   void HandleIncidentsQuery(const std::string& routing_id, const v1::Node& node,
                             uint64_t request_id, const v1::IncidentsQuery& query);
   void Reply(const std::string& routing_id, const v1::IngestReply& reply);

@@ -28,7 +28,13 @@ fs::path FreshDir() {
 
 }  // namespace
 
-TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak) : dir_(FreshDir()) {
+TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak,
+                         const std::function<void(v1::Rules&)>& rules_tweak)
+    : dir_(FreshDir()) {
+  auto rules = config::LoadRules(RENRAKUMO_SOURCE_DIR "/config/rules.yaml");
+  if (!rules) throw std::runtime_error(rules.error());
+  rules_ = *rules;
+  if (rules_tweak) rules_tweak(rules_);
   const auto hub_keys = config::GenerateKeyPair();
   hub_keys_public_ = hub_keys.public_z85;
   hub_keys_secret_ = hub_keys.secret_z85;
@@ -63,9 +69,7 @@ TestNetwork::~TestNetwork() {
 void TestNetwork::StartHub() {
   auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
   if (!journal) throw std::runtime_error(journal.error());
-  auto rules = config::LoadRules(RENRAKUMO_SOURCE_DIR "/config/rules.yaml");
-  if (!rules) throw std::runtime_error(rules.error());
-  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}, *rules},
+  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}, rules_},
                               std::move(*journal));
   if (!hub) throw std::runtime_error(hub.error());
   hub_ = std::move(*hub);

@@ -15,13 +15,16 @@
 #include "core/topology.h"
 #include "lib/client.h"
 #include "net/hub.h"
+#include "renrakumo/v1/rules.pb.h"
 
 namespace renrakumo::testing {
 
 class TestNetwork {
  public:
   // `tweak` adjusts the hub's config (limits, retention) before it starts.
-  explicit TestNetwork(const std::function<void(v1::HubConfig&)>& tweak = {});
+  // `rules_tweak` adjusts the shipped config/rules.yaml (e.g. deadlines of 0 s for tests).
+  explicit TestNetwork(const std::function<void(v1::HubConfig&)>& tweak = {},
+                       const std::function<void(v1::Rules&)>& rules_tweak = {});
   ~TestNetwork();
 
   // A node config for `id` using its generated keys (the hub's real key and endpoints).
@@ -48,6 +51,7 @@ class TestNetwork {
  private:
   std::filesystem::path dir_;
   v1::HubConfig hub_config_;
+  v1::Rules rules_;
   std::string hub_keys_public_;
   std::string hub_keys_secret_;
   core::TopologyPtr topology_;

@@ -114,5 +114,62 @@ TEST(Workflow, AssessmentReclassifiesEscalatesAndTheHistorySurvivesARestart) {
   EXPECT_EQ(net.Connect("fsa")->Incidents({})->incidents_size(), 0);
 }
 
+std::vector<std::string> NoticeTexts(client::Client& node) {
+  std::vector<std::string> out;
+  for (const auto& d : Drain(node)) {
+    v1::Envelope env;
+    if (d.sender() == "hub" && env.ParseFromString(d.envelope()) && env.has_notice())
+      out.push_back(env.notice().text());
+  }
+  return out;
+}
+
+TEST(Workflow, AnEscalationTheMinistryDoesNotSendIsRemindedAndTheCabinetToldItIsOverdue) {
+  TestNetwork net({}, [](v1::Rules& r) { r.mutable_escalation()->set_deadline_seconds(0); });
+  auto carrier = net.Connect("carrier-a");
+  auto env = Report("r1", "inc-d", v1::SITUATION_PRECURSOR, v1::LIKELIHOOD_HIGH);
+  env.mutable_report()->add_evidence(v1::EVIDENCE_BACKDOOR);
+  ASSERT_TRUE(carrier->Submit(env)->accepted);
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return net.hub().counters().deadline_actions.load() >= 1; }));
+  auto cabinet = net.Connect("cabinet");
+  auto to_cabinet = NoticeTexts(*cabinet);
+  ASSERT_EQ(to_cabinet.size(), 1u);
+  EXPECT_THAT(to_cabinet[0], HasSubstr("overdue"));
+  auto mic = net.Connect("mic");
+  EXPECT_EQ(NoticeTexts(*mic).size(), 1u);
+  // Acted on once, even across a restart.
+  net.RestartHub();
+  auto again = net.Connect("carrier-a");
+  ASSERT_TRUE(again->Fetch("node.carrier-a.", 0, 1));  // the restarted hub has run its loop
+  auto cabinet2 = net.Connect("cabinet");
+  EXPECT_EQ(NoticeTexts(*cabinet2).size(), 1u);
+}
+
+TEST(Workflow, AnAdvisoryTheAssociationDoesNotRelayInTimeIsDeliveredDirectly) {
+  TestNetwork net({}, [](v1::Rules& r) { r.mutable_relay_deadlines()->set_severe_seconds(0); });
+  auto fsa = net.Connect("fsa");
+  auto advisory = MakeAdvisory("fsa-urgent", {"finance"});  // severity severe
+  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return net.hub().counters().deadline_actions.load() >= 1; }));
+  for (const char* bank : {"megabank-a", "regional-bank-b", "shinkin-c"}) {
+    auto node = net.Connect(bank);
+    auto got = Drain(*node);
+    ASSERT_EQ(got.size(), 1u) << bank;
+    EXPECT_EQ(got[0].sender(), "hub");
+    v1::Envelope env;
+    ASSERT_TRUE(env.ParseFromString(got[0].envelope()));
+    ASSERT_TRUE(env.has_relay());
+    EXPECT_EQ(env.relay().original_envelope(), advisory.SerializeAsString());  // unaltered
+    EXPECT_THAT(got[0].note(), HasSubstr("fallback"));
+    // A member can acknowledge the government's advisory it got through the fallback.
+    auto ack = node->Acknowledge("fsa", "fsa-urgent", v1::ACK_READ);
+    ASSERT_TRUE(ack && ack->accepted) << (ack ? ack->rejected_reply.reason() : ack.error());
+  }
+  // The issuer and the association are told why.
+  EXPECT_FALSE(NoticeTexts(*fsa).empty());
+  auto jba = net.Connect("jba");
+  EXPECT_FALSE(NoticeTexts(*jba).empty());
+}
+
 }  // namespace
 }  // namespace renrakumo::testing

@@ -99,7 +99,9 @@ std::string FormatReadable(const v1::Delivery& d) {
     out += "  *** " + Word(env.status()) + " ***";
   out += "\n";
   out += ok ? Body(env) : "   (the envelope could not be decoded)\n";
-  if (!d.note().empty()) out += "   hub: " + d.note() + "\n";
+  const bool repeats = ok && ((env.has_notice() && env.notice().text() == d.note()) ||
+                              (env.has_relay() && env.relay().commentary() == d.note()));
+  if (!d.note().empty() && !repeats) out += "   hub: " + d.note() + "\n";
   return out;
 }
 

@@ -36,9 +36,14 @@ for id in $nodes; do
 done
 echo "$(echo "$nodes" | wc -w) nodes: $(echo $nodes)"
 
-say "Check the configuration, then start the hub (log: state/hub.log)"
-"$HUB" --check-config -c config/hub.yaml
-"$HUB" -c config/hub.yaml >"$STATE/hub.log" 2>&1 &
+say "The demo's hub config: the shipped one, with a 3-second relay deadline for extreme advisories"
+# Real deadlines are minutes (config/rules.yaml); the demo shortens one so a fallback is seen.
+sed -E '0,/^( *extreme_seconds:) *[0-9]+/s//\1 3/' config/rules.yaml >"$STATE/rules.yaml"
+sed -e "s#^topology_file: .*#topology_file: $ROOT/config/topology.yaml#" \
+    -e "s#^rules_file: .*#rules_file: $STATE/rules.yaml#" -e "s#\.\./state#$STATE#g" \
+    config/hub.yaml >"$STATE/hub.yaml"
+"$HUB" --check-config -c "$STATE/hub.yaml"
+"$HUB" -c "$STATE/hub.yaml" >"$STATE/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 1 100); do
   "$CLI" status -n "$STATE/nodes/fsa.yaml" >/dev/null 2>&1 && break
@@ -88,6 +93,14 @@ say "MIC warns the telecom sector — a direct sector: every carrier and broadca
 as mic advise --sector telecom --kind warning --severity moderate \
   --title "DDoS against DNS resolvers" --body "Rate-limit recursive queries." --message-id mic-warning-1
 for carrier in carrier-a carrier-b broadcaster-c; do as "$carrier" listen --count 1 --timeout 10; done
+
+say "METI issues an extreme warning to the electricity sector; its association does not relay it in time"
+as meti advise --sector electricity --kind warning --severity extreme \
+  --title "Intrusion attempts on plant control networks" --body "Isolate remote maintenance links now." \
+  --message-id meti-warning-1
+echo "(FEPC stays silent; after 3 s the hub delivers the warning to its members itself)"
+as power-a listen --count 1 --timeout 20
+as fepc listen --count 2 --timeout 20
 
 say "The topology is enforced: an operator cannot issue advisories, railway has no peer sharing"
 as megabank-a advise --sector finance --title "Fake warning" || true

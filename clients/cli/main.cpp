@@ -1,6 +1,7 @@
 // renrakumo: the command-line tool every node uses. A thin shell over librenrakumo-client.
 // Exit codes: 0 done, 1 could not reach or talk to the hub, 2 bad usage or config,
-// 3 the hub rejected the message (the reason is printed).
+// 3 the hub rejected the message (the reason is printed), 4 a drill ended with recipients
+// that did not acknowledge.
 #include <CLI/CLI.hpp>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include <thread>
 
 #include "cli/compose.h"
+#include "cli/drill.h"
 #include "cli/print.h"
 #include "config/keys.h"
 #include "config/load.h"
@@ -385,6 +387,12 @@ int main(int argc, char** argv) {
   incident->add_option("incident_id", inc_id, "the reporter's incident id")->required();
   incident->add_option("--reporter", inc_reporter, "the operator that reported it (default: you)");
 
+  cli::DrillOptions drill_options;
+  auto* drill = app.add_subcommand("drill", "Cabinet Secretariat: a contact-confirmation drill down the whole chain");
+  add_common(drill);
+  drill->add_option("--title", drill_options.title, "the drill advisory's title")->capture_default_str();
+  drill->add_option("--wait", drill_options.wait_s, "seconds to wait for acknowledgements")->capture_default_str();
+
   std::string ack_from, ack_id, ack_state = "read", ack_comment;
   auto* ack = app.add_subcommand("ack", "acknowledge a message you received: received, read, acted_on");
   add_common(ack);
@@ -396,6 +404,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (status->parsed()) return ShowStatus(c, status_id, status_from, status_nodes);
+  if (drill->parsed()) {
+    auto node = ConnectNode(c);
+    if (!node) return Fail(node.error(), 1);
+    drill_options.message_id = c.message_id;
+    return cli::RunDrill(**node, drill_options);
+  }
   if (incidents->parsed()) return ShowIncidents(c, "", "", inc_all);
   if (incident->parsed()) return ShowIncidents(c, inc_reporter, inc_id, true);
   if (ack->parsed()) {

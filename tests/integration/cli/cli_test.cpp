@@ -309,3 +309,44 @@ TEST_F(HubTest, ListenResumesAfterWhatItAlreadyPrinted) {
 
 }  // namespace
 }  // namespace renrakumo::clitest
+
+namespace renrakumo::clitest {
+namespace {
+
+// The contact-confirmation drill: an exercise advisory down the whole chain, labelled as an
+// exercise wherever it arrives, with reach and acknowledgement rate per stage.
+class DrillTest : public CliTest {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(sb.PrepareHub());
+    for (const char* id : {"cabinet", "carrier-a", "fsa"}) ASSERT_EQ(sb.Keygen(id).exit_code, 0);
+    ASSERT_TRUE(sb.StartHub());
+  }
+  void TearDown() override { EXPECT_TRUE(sb.StopHub()); }
+};
+
+TEST_F(DrillTest, ReportsReachAndAcknowledgementPerStage) {
+  RunResult first = As("cabinet", {"drill", "--wait", "0", "--message-id", "drill-1"});
+  EXPECT_EQ(first.exit_code, 4) << first.Describe();  // nobody has acknowledged yet
+  EXPECT_THAT(first.out, HasSubstr("ministries"));
+  EXPECT_THAT(first.out, HasSubstr("associations"));
+  EXPECT_THAT(first.out, HasSubstr("operators"));
+  EXPECT_THAT(first.out, HasSubstr("not acknowledged:"));
+
+  // carrier-a sees it as an exercise, and acknowledges it.
+  RunResult seen = As("carrier-a", {"listen", "--count", "1", "--timeout", "20"});
+  ASSERT_EQ(seen.exit_code, 0) << seen.Describe();
+  EXPECT_THAT(seen.out, HasSubstr("*** exercise ***"));
+  ASSERT_EQ(As("carrier-a", {"ack", "--from", "cabinet", "--message", "drill-1", "--state",
+                             "received"}).exit_code, 0);
+  RunResult status = As("cabinet", {"status", "drill-1"});
+  ASSERT_EQ(status.exit_code, 0) << status.Describe();
+  EXPECT_THAT(status.out, HasSubstr("carrier-a"));
+  EXPECT_THAT(status.out, HasSubstr("received"));
+  // Only the Cabinet Secretariat advises everyone: a ministry's drill is refused.
+  RunResult ministry = As("fsa", {"drill", "--wait", "0"});
+  EXPECT_EQ(ministry.exit_code, 3) << ministry.Describe();
+}
+
+}  // namespace
+}  // namespace renrakumo::clitest

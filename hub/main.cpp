@@ -137,6 +137,10 @@ int main(int argc, char** argv) {
     std::cerr << rules.error() << "\n";
     return 2;
   }
+  if (auto s = config::CheckSectorDeadlines(*rules, (*topology)->config(), cfg.topology_file()); !s) {
+    std::cerr << s.error() << "\n";
+    return 2;
+  }
   auto hub = renrakumo::net::Hub::Create(
       {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }, *rules}, std::move(*journal));
   if (!hub) {

@@ -20,16 +20,23 @@ std::string StageOf(const std::string& kind) {
   return "3 operators";
 }
 
+// Every node but the sender is meant to get the drill: a member whose association has not
+// relayed yet is counted as not reached, not left out.
 std::map<std::string, Stage> Tally(const v1::DeliveryStatus& status,
-                                   const std::map<std::string, std::string>& kinds) {
+                                   const std::map<std::string, std::string>& kinds,
+                                   const std::string& sender) {
+  std::map<std::string, const v1::RecipientStatus*> by_node;
+  for (const auto& r : status.recipients()) by_node[r.node()] = &r;
   std::map<std::string, Stage> stages;
-  for (const auto& r : status.recipients()) {
-    auto& s = stages[StageOf(kinds.count(r.node()) ? kinds.at(r.node()) : "")];
+  for (const auto& [node, kind] : kinds) {
+    if (node == sender) continue;
+    auto& s = stages[StageOf(kind)];
     ++s.intended;
-    s.reached += r.processed() || r.ack() != v1::ACK_STATE_UNSPECIFIED;
-    const bool acked = r.ack() != v1::ACK_STATE_UNSPECIFIED;
+    const auto it = by_node.find(node);
+    const bool acked = it != by_node.end() && it->second->ack() != v1::ACK_STATE_UNSPECIFIED;
+    s.reached += it != by_node.end() && (it->second->processed() || acked);
     s.acknowledged += acked;
-    if (!acked) s.silent.push_back(r.node());
+    if (!acked) s.silent.push_back(node);
   }
   return stages;
 }
@@ -57,7 +64,7 @@ int RunDrill(client::Client& cabinet, const DrillOptions& o) {
   a->mutable_audience()->set_everyone(true);
   a->set_title(o.title);
   a->set_body("This is an exercise. Acknowledge receipt: renrakumo ack --from " +
-              cabinet.node_id() + " --message " + env.message_id() + " --state received");
+              cabinet.node_id() + " --message " + env.message_id() + " --state read");
   auto sent = cabinet.Submit(env);
   if (!sent || !sent->accepted) {
     std::cerr << "renrakumo: drill not sent: "
@@ -78,16 +85,16 @@ int RunDrill(client::Client& cabinet, const DrillOptions& o) {
     status = *now;
     int answered = 0;
     for (const auto& r : status.recipients()) answered += r.ack() != v1::ACK_STATE_UNSPECIFIED;
-    std::cout << "  " << answered << " of " << status.recipients_size() << " acknowledged\n"
-              << std::flush;
-    if (answered == status.recipients_size() || std::chrono::steady_clock::now() >= end) break;
+    const int everyone = static_cast<int>(kinds.size()) - 1;  // all but the Cabinet itself
+    std::cout << "  " << answered << " of " << everyone << " acknowledged\n" << std::flush;
+    if (answered >= everyone || std::chrono::steady_clock::now() >= end) break;
     std::this_thread::sleep_for(std::chrono::seconds(1));  // a person's pace, not a sync
   }
 
   bool complete = true;
   std::cout << std::left << std::setw(16) << "stage" << std::setw(10) << "intended"
             << std::setw(14) << "reached" << "acknowledged\n";
-  for (const auto& [name, s] : Tally(status, kinds)) {
+  for (const auto& [name, s] : Tally(status, kinds, cabinet.node_id())) {
     std::cout << std::setw(16) << name.substr(2) << std::setw(10) << s.intended << std::setw(14)
               << (std::to_string(s.reached) + " (" + std::to_string(Percent(s.reached, s.intended)) + "%)")
               << s.acknowledged << " (" << Percent(s.acknowledged, s.intended) << "%)\n";

@@ -11,6 +11,7 @@
 #include <zmq.hpp>
 
 #include "config/keys.h"
+#include "core/envelope_check.h"
 #include "lib/connection.h"
 
 namespace renrakumo::client {
@@ -156,6 +157,9 @@ Result<SubmitOutcome> Client::Submit(v1::Envelope& envelope) {
   if (envelope.message_id().empty()) envelope.set_message_id(NewMessageId());
   if (envelope.created_at_ms() == 0) envelope.set_created_at_ms(NowMs());
   // Serialised once: every retry carries the same bytes, so the hub can recognise it.
+  if (!core::IsWellFormedId(envelope.message_id()))  // it names a file in the outbox
+    return Error{"message id '" + envelope.message_id() + "' must be 1 to 64 characters of "
+                 "letters, digits, '.', '_', ':' or '-'"};
   const std::string bytes = envelope.SerializeAsString();
   const auto path = std::filesystem::path(OutboxDir()) / (envelope.message_id() + ".env");
   if (!config_.no_outbox())
@@ -216,7 +220,7 @@ Result<SubmitOutcome> Client::Acknowledge(const std::string& sender, const std::
   env.set_tlp(v1::TLP_AMBER);
   // One acknowledgement per message and state: a retry is recognised, a new state is not.
   env.set_message_id("ack-" + std::to_string(static_cast<int>(state)) + "-" +
-                     std::to_string(std::hash<std::string>{}(sender + "/" + message_id)));
+                     std::to_string(core::StableHash(sender + "/" + message_id)));
   auto* a = env.mutable_acknowledgement();
   a->set_message_sender(sender);
   a->set_message_id(message_id);
@@ -289,12 +293,13 @@ Status Client::Sync() {
     uint64_t cursor = cursors_.get(head.stream());
     if (head.last_seq() < cursor) {
       // The hub's stream is shorter than what we processed: its journal was restored from an
-      // older backup. Re-reading from its end may repeat a message (drop it by message id);
-      // skipping would silently lose every new delivery that reuses those numbers.
+      // older backup, and numbers past its end will be reused. Replaying the whole stream
+      // repeats what this node has seen (drop those by message id); anything less could
+      // silently skip a new delivery.
       Notice("stream " + head.stream() + " ends at " + std::to_string(head.last_seq()) +
              " but this node had processed up to " + std::to_string(cursor) +
-             ": the hub's journal was restored; continuing from the hub's end");
-      cursor = head.last_seq();
+             ": the hub's journal was restored; replaying the stream from its start");
+      cursor = 0;
       cursors_.set(head.stream(), cursor);
       acked_[head.stream()] = cursor;
     }

@@ -213,6 +213,8 @@ class TopologyChecker {
     const v1::Node& n = t_.nodes(i);
     const std::string at = NodeAt(i);
     IdProblem(out_, at + ".id", n.id());
+    if (n.id() == "hub")  // the hub's own notices are sent as "hub"; keys_dir holds hub.pub
+      Add(at + ".id", "\"hub\" is reserved for the hub itself; choose another id");
     if (auto first = nodes_.find(n.id()); !n.id().empty() && first->second != i) {
       Add(at + ".id", "duplicate node id " + Quote(n.id()) + " (also " + NodeAt(first->second) + ")");
     }

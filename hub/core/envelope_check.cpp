@@ -77,7 +77,75 @@ std::optional<Rejection> CheckShare(const v1::Share& s) {
   return CheckText("share.body", s.body(), kMaxTextLength);
 }
 
+template <typename IsValid>
+std::optional<Rejection> CheckEnum(std::string_view field, int value, IsValid is_valid) {
+  if (is_valid(value)) return std::nullopt;
+  return Invalid(std::string(field) + " has the value " + std::to_string(value) +
+                 ", which this hub does not know (a newer or broken client?)");
+}
+
+#define RK_ENUM(field, value, type) \
+  if (auto bad = CheckEnum(field, value, v1::type##_IsValid)) return bad
+
+std::optional<Rejection> CheckEnums(const v1::Envelope& env) {
+  RK_ENUM("status", env.status(), MessageStatus);
+  const auto& r = env.report();
+  const auto& a = env.advisory();
+  switch (env.body_case()) {
+    case v1::Envelope::kReport:
+      RK_ENUM("report.phase", r.phase(), ReportPhase);
+      RK_ENUM("report.situation", r.situation(), Situation);
+      RK_ENUM("report.likelihood", r.likelihood(), Likelihood);
+      RK_ENUM("report.cause", r.cause(), CauseCategory);
+      for (int e : r.evidence()) RK_ENUM("report.evidence", e, Evidence);
+      return std::nullopt;
+    case v1::Envelope::kAssessment:
+      RK_ENUM("assessment.situation", env.assessment().situation(), Situation);
+      RK_ENUM("assessment.likelihood", env.assessment().likelihood(), Likelihood);
+      return std::nullopt;
+    case v1::Envelope::kAdvisory:
+      RK_ENUM("advisory.kind", a.kind(), AdvisoryKind);
+      RK_ENUM("advisory.severity", a.severity(), Severity);
+      RK_ENUM("advisory.lifecycle", a.lifecycle(), AdvisoryLifecycle);
+      return std::nullopt;
+    case v1::Envelope::kAcknowledgement:
+      RK_ENUM("acknowledgement.state", env.acknowledgement().state(), AckState);
+      return std::nullopt;
+    default: return std::nullopt;
+  }
+}
+#undef RK_ENUM
+
+std::optional<Rejection> NotAhead(std::string_view field, int64_t at_ms, int64_t now_ms) {
+  if (at_ms == 0 || at_ms <= now_ms + kMaxClockSkewMs) return std::nullopt;
+  return Invalid(std::string(field) + " is " + std::to_string((at_ms - now_ms) / 60000) +
+                 " minutes ahead of the hub's clock: check this node's clock (NTP)");
+}
+
 }  // namespace
+
+std::optional<Rejection> CheckTimes(const v1::Envelope& env, int64_t now_ms) {
+  if (auto bad = NotAhead("created_at", env.created_at_ms(), now_ms)) return bad;
+  if (env.created_at_ms() != 0 && env.created_at_ms() < now_ms - kMaxMessageAgeMs)
+    return Invalid("created_at is more than 30 days in the past: send it as a new message");
+  if (env.has_report()) {
+    if (auto bad = NotAhead("report.occurred_at", env.report().occurred_at_ms(), now_ms)) return bad;
+    if (auto bad = NotAhead("report.detected_at", env.report().detected_at_ms(), now_ms)) return bad;
+  }
+  if (env.has_advisory() && env.advisory().expires_at_ms() != 0 &&
+      env.advisory().expires_at_ms() <= now_ms)
+    return Invalid("advisory.expires_at is already past: an expired advisory warns nobody");
+  return std::nullopt;
+}
+
+uint64_t StableHash(std::string_view text) {
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
 
 bool IsWellFormedId(std::string_view id) {
   if (id.empty() || id.size() > kMaxIdLength) return false;
@@ -101,6 +169,7 @@ std::string_view BodyKind(const v1::Envelope& env) {
 
 std::optional<Rejection> CheckEnvelope(const v1::Envelope& env) {
   if (auto bad = CheckId("message_id", env.message_id())) return bad;
+  if (auto bad = CheckEnums(env)) return bad;
   if (env.tlp() == v1::TLP_UNSPECIFIED)
     return Invalid("tlp is required: every message carries a TLP 2.0 marking (clear, green, "
                    "amber, amber_strict, red)");

@@ -15,8 +15,7 @@
 
 namespace renrakumo::core {
 
-// The code of a handling refusal. REJECT_NOT_PERMITTED until the wire protocol gets a code
-// of its own (proposed: REJECT_TLP); tests compare against this constant, not the literal.
+// The code of a handling refusal; tests compare against this constant, not the literal.
 inline constexpr v1::RejectCode kHandlingRejectCode = v1::REJECT_TLP;
 
 // True for the five TLP 2.0 markings; false for TLP_UNSPECIFIED and unknown wire values.

@@ -2,7 +2,8 @@
 // deadlines. The event loop feeds it every accepted report, assessment, advisory, relay and
 // acknowledgement with the time the hub accepted it; it asks Due(now) what the rules require
 // the hub to do, does it, and calls Complete() so the action is never taken twice. No clock,
-// no journal: records (proto/renrakumo/v1/workflow.proto) are values the journal stores.
+// no journal: records (proto/renrakumo/v1/workflow.proto) are values; the hub rebuilds them at
+// start-up by replaying the journal's messages through the same Apply functions.
 //
 // Drills: a record keeps the status of the message that opened it. Exercise and test
 // incidents and advisories run the same deadlines, and every action they cause carries that
@@ -47,7 +48,7 @@ struct Filed {
   int64_t at_ms;  // the hub's accepted_at_ms: every deadline counts from it
 };
 
-// The records an Apply or Complete changed: the journal rewrites exactly these.
+// The records an Apply or Complete changed (for a store that keeps records; the hub replays).
 struct Touched {
   std::vector<std::string> incidents;
   std::vector<std::string> advisories;

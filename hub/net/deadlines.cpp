@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "core/envelope_check.h"
 #include "core/streams.h"
 #include "net/hub.h"
 #include "renrakumo/v1/messages.pb.h"
@@ -32,7 +33,8 @@ std::string ActionMessageId(const core::Action& a, const std::string& to) {
                             a.deadline.subject() + "|" + a.deadline.party() + "|" +
                             std::to_string(a.deadline.due_at_ms()) + "|" + to;
   char buf[40];
-  std::snprintf(buf, sizeof buf, "hub-%016zx", std::hash<std::string>{}(basis));
+  std::snprintf(buf, sizeof buf, "hub-%016llx",
+                static_cast<unsigned long long>(core::StableHash(basis)));
   return std::string(buf) + "-" + std::to_string(to.size());
 }
 
@@ -106,6 +108,7 @@ void Hub::ActOnDeadlines(int64_t now_ms) {
     }
     for (size_t i = 0; i < commits.size(); ++i) Publish(commits[i], (*positions)[i]);
     core::Complete(workflow_, action, now_ms);
+    if (commits.empty()) continue;  // done before a restart: only the state needed catching up
     ++counters_.deadline_actions;
     for (const auto& n : action.notices) log->warn("deadline passed → {}: {}", n.to, n.text);
   }

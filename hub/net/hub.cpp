@@ -133,6 +133,7 @@ void Hub::Reload() {
     return;
   }
   options_.topology = *fresh;
+  ++counters_.topology_reloads;
   log->info("topology reloaded: {} nodes, {} sectors", options_.topology->config().nodes_size(),
             options_.topology->config().sectors_size());
 }

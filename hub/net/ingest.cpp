@@ -92,11 +92,20 @@ void Hub::HandleRequest(const std::string& routing_id, const std::string& node_i
            "the request is not a renrakumo.v1.IngestRequest protobuf");
     return;
   }
-  // ZAP only runs at handshake: check the current topology on every message.
+  // ZAP only runs at handshake: check the current topology on every message, the node and
+  // the very key this connection authenticated with (a key removed on reload stops at once).
   const v1::Node* node = options_.topology->node(node_id);
   if (node == nullptr) {
     Reject(routing_id, req.request_id(), "", v1::REJECT_UNKNOWN_NODE,
            "node '" + node_id + "' is no longer in the hub's topology");
+    return;
+  }
+  const char* key = zmq_msg_gets(payload.handle(), "X-Key");
+  const v1::Node* holder = key == nullptr ? nullptr : options_.topology->node_for_key(key);
+  if (holder != node) {
+    Reject(routing_id, req.request_id(), "", v1::REJECT_UNKNOWN_NODE,
+           "this connection's key is no longer in the hub's topology (revoked or rotated): "
+           "reconnect with a current key");
     return;
   }
   last_seen_ms_[node_id] = NowMs();
@@ -163,6 +172,10 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     return;
   }
   if (auto bad = core::CheckEnvelope(env)) {
+    Reject(routing_id, request_id, env.message_id(), bad->code, bad->reason);
+    return;
+  }
+  if (auto bad = core::CheckTimes(env, NowMs())) {
     Reject(routing_id, request_id, env.message_id(), bad->code, bad->reason);
     return;
   }

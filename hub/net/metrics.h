@@ -22,6 +22,7 @@ namespace renrakumo::net {
   X(journal_failures, "journal transactions that failed")                                  \
   X(fetches, "replay requests answered")                                                   \
   X(replies_unroutable, "replies dropped because the node had gone (it will retry)")       \
+  X(topology_reloads, "topology reloads applied (SIGHUP)")                                   \
   X(deadline_actions, "workflow deadlines that passed and were acted on (reminder, fallback...)") \
   X(subscriptions_applied, "fanout subscriptions applied for entitled nodes")              \
   X(subscriptions_refused, "fanout subscriptions refused: stream not readable by the node")

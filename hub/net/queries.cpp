@@ -84,26 +84,27 @@ void Hub::HandleGetMessage(const std::string& routing_id, const v1::Node& node,
 void Hub::HandleStatusQuery(const std::string& routing_id, const v1::Node& node,
                             uint64_t request_id, const v1::StatusQuery& query) {
   const core::MessageRef ref{query.sender(), query.message_id()};
-  auto message = journal_->Find(ref.sender, ref.message_id);
   auto relay_refs = journal_->RelaysOf(ref);
-  if (!message || !relay_refs) {
-    Reject(routing_id, request_id, query.message_id(), v1::REJECT_UNKNOWN_RECIPIENT,
-           "no message '" + query.message_id() + "' from '" + query.sender() + "' is in the journal");
-    return;
-  }
-  std::vector<core::StoredMessage> relays;
   bool relayed_by_asker = false;
-  for (const auto& r : *relay_refs) {
-    if (auto m = journal_->Find(r.sender, r.message_id)) relays.push_back(std::move(*m));
-    relayed_by_asker = relayed_by_asker || r.sender == node.id();
-  }
-  // The sender, an association that relayed it, and the Cabinet Secretariat may ask.
+  if (relay_refs)
+    for (const auto& r : *relay_refs) relayed_by_asker = relayed_by_asker || r.sender == node.id();
+  // The sender, an association that relayed it, and the Cabinet Secretariat may ask; anyone
+  // else gets the same answer whether or not the message exists.
   if (node.id() != query.sender() && !relayed_by_asker && node.kind() != v1::NODE_KIND_CABINET) {
     Reject(routing_id, request_id, query.message_id(), v1::REJECT_NOT_ENTITLED,
            "only the sender of '" + query.message_id() + "', an association that relayed it, or "
            "the Cabinet Secretariat may ask who received it");
     return;
   }
+  auto message = journal_->Find(ref.sender, ref.message_id);
+  if (!message || !relay_refs) {
+    Reject(routing_id, request_id, query.message_id(), v1::REJECT_UNKNOWN_RECIPIENT,
+           "no message '" + query.message_id() + "' from '" + query.sender() + "' is in the journal");
+    return;
+  }
+  std::vector<core::StoredMessage> relays;
+  for (const auto& r : *relay_refs)
+    if (auto m = journal_->Find(r.sender, r.message_id)) relays.push_back(std::move(*m));
   auto acks = journal_->AcknowledgementsOf(ref);
   std::map<std::string, core::Acknowledgement> ack_by_node;
   if (acks)

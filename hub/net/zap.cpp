@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <vector>
 
 #include "config/keys.h"
@@ -29,6 +30,20 @@ ZapVerdict Judge(const std::vector<zmq::message_t>& req, const std::string& doma
   return {"200", "OK", node->id()};
 }
 
+// ZMTP metadata: one property, "X-Key" = the client's key in Z85. libzmq attaches it to every
+// message of the connection, so the hub can check per message that the key is still valid
+// (ZAP runs only at handshake; a key removed on reload must stop working at once).
+std::string KeyMetadata(const std::string& z85) {
+  const std::string name = "X-Key";
+  std::string out;
+  out.push_back(static_cast<char>(name.size()));
+  out += name;
+  const uint32_t n = static_cast<uint32_t>(z85.size());
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  out += z85;
+  return out;
+}
+
 }  // namespace
 
 ZapHandler::ZapHandler(zmq::context_t& ctx, std::string domain)
@@ -44,20 +59,29 @@ void ZapHandler::HandlePending(const core::Topology& topology, Counters& counter
     if (!zmq::recv_multipart(socket_, std::back_inserter(req), zmq::recv_flags::dontwait)) return;
     const ZapVerdict v = Judge(req, domain_, topology);
     const std::string address = req.size() > 3 ? req[3].to_string() : "";
+    const std::string key = req.size() > 6 && req[6].size() == 32
+                                ? config::EncodeZ85(static_cast<const uint8_t*>(req[6].data()))
+                                : "";
     if (v.code == "200") {
       ++counters.zap_accepted;
       log->debug("handshake from {} accepted as node {}", address, v.user_id);
     } else {
       ++counters.zap_refused;
-      const std::string key = req.size() > 6 && req[6].size() == 32
-                                  ? config::EncodeZ85(static_cast<const uint8_t*>(req[6].data()))
-                                  : "";
-      log->warn("handshake from {} refused: {} {}", address, v.text, key);
+      // A flood of strangers must not flood the log: the first few per minute, then a count.
+      const auto now = std::chrono::steady_clock::now();
+      if (now - window_start_ > std::chrono::minutes(1)) {
+        if (suppressed_ > 0) log->warn("{} more handshakes refused in the last minute", suppressed_);
+        window_start_ = now;
+        logged_ = suppressed_ = 0;
+      }
+      if (++logged_ <= 10) log->warn("handshake from {} refused: {} {}", address, v.text, key);
+      else ++suppressed_;
     }
+    const std::string metadata = v.code == "200" ? KeyMetadata(key) : "";
     std::array<zmq::const_buffer, 6> reply = {
         zmq::str_buffer("1.0"),
         zmq::buffer(req.size() > 1 ? req[1].data() : nullptr, req.size() > 1 ? req[1].size() : 0),
-        zmq::buffer(v.code), zmq::buffer(v.text), zmq::buffer(v.user_id), zmq::str_buffer("")};
+        zmq::buffer(v.code), zmq::buffer(v.text), zmq::buffer(v.user_id), zmq::buffer(metadata)};
     zmq::send_multipart(socket_, reply);
   }
 }

@@ -5,6 +5,7 @@
 // server socket exists, and the socket lives as long as the hub.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
@@ -26,6 +27,9 @@ class ZapHandler {
  private:
   zmq::socket_t socket_;
   std::string domain_;
+  std::chrono::steady_clock::time_point window_start_{};
+  int logged_ = 0;      // refusals logged in this minute
+  int suppressed_ = 0;  // refusals counted but not logged in this minute
 };
 
 }  // namespace renrakumo::net

@@ -26,10 +26,8 @@ constexpr int kBusyTimeoutMs = 5000;
 
 // Schema version N+1 is made by kMigrations[N], in one transaction with user_version = N+1.
 // Append a step for each new table; never edit a shipped step (journals in the field ran it).
-// Planned steps, each its own version as the feature lands:
-//   incidents(id, sector, reporter, ...) and incident_history(incident, at_ms, phase, message)
-//   deadlines(kind, subject, due_ms, state)       escalation, relay and acknowledgement timers
-//   audit(seq, at_ms, actor, action, detail, prev_hash, hash)   the hash-chained audit trail
+// Incidents and deadlines need no tables: the hub rebuilds them by replaying the messages.
+// Planned: audit(seq, at_ms, actor, action, detail, prev_hash, hash), the hash-chained trail.
 constexpr std::array<const char*, 2> kMigrations = {
     // Version 1: messages and their numbered deliveries.
     R"sql(

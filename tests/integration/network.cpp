@@ -69,7 +69,8 @@ TestNetwork::~TestNetwork() {
 void TestNetwork::StartHub() {
   auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
   if (!journal) throw std::runtime_error(journal.error());
-  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, {}, rules_},
+  auto reload = [this]() -> Result<core::TopologyPtr> { return topology_; };
+  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, reload, rules_},
                               std::move(*journal));
   if (!hub) throw std::runtime_error(hub.error());
   hub_ = std::move(*hub);
@@ -77,13 +78,21 @@ void TestNetwork::StartHub() {
   hub_config_.set_ingest_endpoint(hub_->ingest_endpoint());
   hub_config_.set_fanout_endpoint(hub_->fanout_endpoint());
   stop_ = false;
-  loop_ = std::thread([this] { hub_->Run(stop_); });
+  loop_ = std::thread([this] { hub_->Run(stop_, &reload_); });
 }
 
 void TestNetwork::StopHub() {
   stop_ = true;
   if (loop_.joinable()) loop_.join();
   hub_.reset();
+}
+
+void TestNetwork::ReloadTopology(v1::Topology topology) {
+  const uint64_t before = hub_->counters().topology_reloads.load();
+  topology_ = std::make_shared<const core::Topology>(std::move(topology));  // read by the loop after the flag
+  reload_ = true;
+  if (!WaitFor([&] { return hub_->counters().topology_reloads.load() > before; }))
+    throw std::runtime_error("the hub did not apply the reloaded topology");
 }
 
 void TestNetwork::RestartHub() {

@@ -44,6 +44,9 @@ class TestNetwork {
   void StopHub();
   void StartHub();
 
+  // Swaps the hub's topology the way SIGHUP does, and waits until the loop applied it.
+  void ReloadTopology(v1::Topology topology);
+
   // Waits (bounded) until `condition` holds, polling the in-process hub's state.
   static bool WaitFor(const std::function<bool()>& condition,
                       std::chrono::seconds bound = std::chrono::seconds(20));
@@ -57,6 +60,7 @@ class TestNetwork {
   core::TopologyPtr topology_;
   std::unique_ptr<net::Hub> hub_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> reload_{false};
   std::thread loop_;
 };
 

@@ -175,6 +175,34 @@ TEST(Security, MalformedFramesAreRejectedAndTheConnectionStillWorks) {
   EXPECT_GE(net.hub().counters().requests_malformed.load(), 2u);
 }
 
+TEST(Security, ARevokedKeyIsCutOffOnReloadWithoutARestart) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  ASSERT_TRUE(carrier);
+  ASSERT_TRUE(carrier->Fetch("node.carrier-a.", 0, 1));
+  // The operator's key is replaced in the topology (rotation after a compromise).
+  v1::Topology t = net.topology().config();
+  for (auto& n : *t.mutable_nodes())
+    if (n.id() == "carrier-a") {
+      n.clear_public_keys();
+      n.add_public_keys(config::GenerateKeyPair().public_z85);
+    }
+  net.ReloadTopology(t);
+  // The open session's next request is refused, and a new handshake with the old key too.
+  auto env = MakeReport("after-revocation");
+  auto outcome = carrier->Submit(env);
+  ASSERT_TRUE(outcome) << outcome.error();
+  ASSERT_FALSE(outcome->accepted);
+  EXPECT_EQ(outcome->rejected_reply.code(), v1::REJECT_UNKNOWN_NODE);
+  EXPECT_THAT(outcome->rejected_reply.reason(), HasSubstr("revoked"));
+  auto again = client::Client::Connect(net.NodeConfig("carrier-a"));
+  ASSERT_FALSE(again);
+  EXPECT_THAT(again.error(), HasSubstr("key refused by the hub"));
+  // Everyone else is unaffected.
+  auto other = net.Connect("carrier-b");
+  EXPECT_TRUE(other);
+}
+
 TEST(Security, FetchOfAStreamTheNodeMayNotReadIsRejected) {
   TestNetwork net;
   auto bank = net.Connect("regional-bank-b");

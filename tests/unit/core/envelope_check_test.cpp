@@ -76,5 +76,38 @@ TEST(EnvelopeCheck, EmptyBodyIsRefused) {
   ExpectInvalid(env, "no body");
 }
 
+TEST(EnvelopeCheck, UnknownEnumNumbersAreRefused) {
+  auto env = Report("m-1");
+  env.mutable_report()->set_situation(static_cast<v1::Situation>(42));
+  ExpectInvalid(env, "report.situation has the value 42");
+  env = Report("m-1");
+  env.mutable_report()->add_evidence(static_cast<v1::Evidence>(99));
+  ExpectInvalid(env, "report.evidence");
+  env = Report("m-1");
+  env.set_status(static_cast<v1::MessageStatus>(7));
+  ExpectInvalid(env, "status");
+}
+
+TEST(EnvelopeCheck, TimesFarAheadOrLongPastAreRefused) {
+  const int64_t now = 1'800'000'000'000;
+  auto env = Report("m-1");
+  env.set_created_at_ms(now);
+  EXPECT_FALSE(core::CheckTimes(env, now));
+  env.set_created_at_ms(now + core::kMaxClockSkewMs + 60'000);
+  ASSERT_TRUE(core::CheckTimes(env, now));
+  EXPECT_THAT(core::CheckTimes(env, now)->reason, HasSubstr("ahead of the hub's clock"));
+  env.set_created_at_ms(now - core::kMaxMessageAgeMs - 1);
+  EXPECT_THAT(core::CheckTimes(env, now)->reason, HasSubstr("30 days"));
+  env.set_created_at_ms(0);  // not given: fine
+  env.mutable_report()->set_detected_at_ms(now + 3'600'000);
+  EXPECT_THAT(core::CheckTimes(env, now)->reason, HasSubstr("report.detected_at"));
+  env.mutable_report()->set_detected_at_ms(0);
+  env.mutable_report()->set_recovered_at_ms(now + 3'600'000);  // expected recovery: fine
+  EXPECT_FALSE(core::CheckTimes(env, now));
+  auto advisory = Advisory({"telecom"});
+  advisory.mutable_advisory()->set_expires_at_ms(now - 1);
+  EXPECT_THAT(core::CheckTimes(advisory, now)->reason, HasSubstr("expired"));
+}
+
 }  // namespace
 }  // namespace renrakumo::testing

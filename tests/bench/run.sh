@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Builds and runs the whole benchmark suite in a few minutes, and prints one table:
+# scenario, renrakumo figure, baseline figure (measured in the same run), ratio, target, met?
+#   tests/bench/run.sh            full run (storm 100/1,000 operators, fan-out 1,000/5,000)
+#   tests/bench/run.sh --fanout 1000,10000   also try 10,000 subscribers (see docs/performance.md)
+#   tests/bench/run.sh --quick    smaller figures, for a quick look (~30 s)
+# Extra arguments after --quick (or alone) go to renrakumo-loadgen, e.g. --window 16.
+# Build dir: build-bench (Release). Never part of ctest, except the loadgen's --smoke run.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${RENRAKUMO_BENCH_BUILD:-$root/build-bench}"
+
+quick=0
+if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRENRAKUMO_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" -j"$(nproc)" --target renrakumo-loadgen renrakumo-micro-bench >/dev/null
+
+# 10,000 subscribers need ~10,000 descriptors in the hub's process (and as many in the
+# client agent's); raise the soft limit as far as the hard one allows (root may raise both).
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+bench="$build/tests/bench"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
+     "$(free -g | awk '/Mem:/ {print $2}') GiB RAM, /tmp on $(df --output=source /tmp | tail -1)" \
+     "($(findmnt -no FSTYPE -T /tmp))"
+echo "libzmq $(pkg-config --modversion libzmq 2>/dev/null || echo '?'), sqlite $(pkg-config --modversion sqlite3 2>/dev/null || echo '?')"
+echo
+
+if [[ $quick == 1 ]]; then
+  args=(--storm-ops 100 --storm-msgs 30000 --fanout 1000 --catchup 30000)
+else
+  args=(--storm-ops 100,1000 --storm-msgs 100000 --fanout 1000,5000 --catchup 100000)
+fi
+status=0
+"$bench/renrakumo-loadgen" "${args[@]}" "$@" | tee "$build/loadgen-table.md" || status=$?
+
+# The core's decision path (decode + validate + route), in microseconds per message.
+"$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_Check|BM_Route|BM_Encode' \
+  --benchmark_min_time=0.2 --benchmark_format=csv 2>/dev/null >"$build/micro.csv"
+awk -F, 'NR > 1 && $1 ~ /Decide_Report/ {
+  us = $4 / 1000; printf "| %-52s | %14.2f | %14s | %7s | %9s | %4s |\n",
+  "core decision: parse+check+route 1 KiB report (us)", us, "-", "-", "<= 2.00", (us <= 2 ? "yes" : "NO") }' \
+  "$build/micro.csv"
+echo
+echo "micro-benchmarks (ns per message, CPU time):"
+awk -F, 'NR > 1 { gsub(/"/, "", $1); printf "  %-40s %10.0f ns\n", $1, $4 }' "$build/micro.csv"
+
+if [[ $quick == 0 ]]; then
+  echo
+  echo "journal micro-benchmarks (items/s; Disk = /tmp, Shm = /dev/shm):"
+  "$bench/renrakumo-micro-bench" --benchmark_filter='Journal|Minimal|Segment' \
+    --benchmark_min_time=0.5 --benchmark_format=csv 2>/dev/null |
+    awk -F, 'NR > 1 { gsub(/"/, "", $1); ips = ($7 != "" ? $7 : 0);
+      printf "  %-40s %10.1f us/iter %12.0f items/s\n", $1, $3 / 1000, ips }'
+fi
+exit $status

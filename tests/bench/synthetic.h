@@ -1,0 +1,41 @@
+// A synthetic national network for the benchmarks: many more operators than the sample
+// topology has, with CURVE keys generated in memory. Two sectors carry the load: finance
+// (advisories via the bankers' association; the report storm's senders) and telecom
+// (advisories direct; the fan-out's subscribers). Shared by the load generator and the
+// micro-benchmarks so that both measure the same network.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/keys.h"
+#include "core/topology.h"
+#include "renrakumo/v1/config.pb.h"
+#include "renrakumo/v1/messages.pb.h"
+
+namespace renrakumo::bench {
+
+struct SyntheticNetwork {
+  v1::Topology topology;                 // passes core::ValidateTopology
+  config::KeyPair hub_keys;
+  std::vector<std::string> finance_ops;  // "bank-00001", ...: report senders
+  std::vector<std::string> telecom_ops;  // "tel-00001", ...: fan-out subscribers
+  std::vector<config::KeyPair> finance_keys;  // same order as finance_ops
+  std::vector<config::KeyPair> telecom_keys;  // same order as telecom_ops
+  config::KeyPair fsa_keys, mic_keys, jba_keys, cabinet_keys;
+};
+
+// Builds the network; throws std::runtime_error naming the first validation error.
+SyntheticNetwork MakeSyntheticNetwork(size_t finance_operators, size_t telecom_operators);
+
+// An incident report whose encoded Envelope is `envelope_bytes` long (±2).
+v1::Envelope MakeReport(const std::string& message_id, size_t envelope_bytes);
+
+// A ministry warning to `sector`, about `envelope_bytes` long when encoded.
+v1::Envelope MakeWarning(const std::string& message_id, const std::string& sector,
+                         size_t envelope_bytes);
+
+// The bytes of an IngestRequest submitting `envelope` under `request_id`.
+std::string EncodeSubmit(uint64_t request_id, const v1::Envelope& envelope);
+
+}  // namespace renrakumo::bench

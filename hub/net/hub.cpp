@@ -28,6 +28,9 @@ void SecureServerSocket(zmq::socket_t& s, const config::CurveKey& secret,
   if (zmq_setsockopt(s.handle(), kZapEnforceDomain, &enforce, sizeof enforce) != 0)
     spdlog::get("hub.net")->warn("ZMQ_ZAP_ENFORCE_DOMAIN unsupported by this libzmq: {}",
                                  zmq_strerror(zmq_errno()));
+  // A restarted hub is reconnected to by every node at once; libzmq's default backlog of 100
+  // turns that into SYN retries of seconds (measured in tests/bench).
+  s.set(zmq::sockopt::backlog, 1024);
   s.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(limits.heartbeat_ivl_ms()));
   s.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(limits.heartbeat_timeout_ms()));
   s.set(zmq::sockopt::heartbeat_ttl, static_cast<int>(limits.heartbeat_timeout_ms()));

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 #include <zmq.hpp>
 
@@ -121,6 +122,9 @@ class Hub {
   std::vector<PendingAccept> cursor_replies_;              // answered once cursors are stored
   int64_t next_prune_ms_ = 0;
   core::WorkflowState workflow_;  // incidents and advisories with their deadlines
+  // StableHash(sender, message id) of every journalled message: a new message (the usual
+  // case) skips the journal lookup that only a retry needs. A collision just costs a lookup.
+  std::unordered_set<uint64_t> seen_;
 };
 
 }  // namespace renrakumo::net

@@ -190,7 +190,8 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     pending_.push_back({routing_id, request_id, it->second, true});
     return;
   }
-  if (auto prior = journal_->Find(node.id(), env.message_id())) {
+  const bool maybe_seen = seen_.count(core::StableHash(key)) != 0;
+  if (auto prior = maybe_seen ? journal_->Find(node.id(), env.message_id()) : std::nullopt) {
     if (!SameMessage(prior->envelope, envelope_bytes)) {
       Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
              "message id '" + env.message_id() + "' was already used for a different message");
@@ -310,6 +311,7 @@ void Hub::CommitBatch() {
     for (size_t i = 0; i < batch_.size(); ++i) {
       ++counters_.submits_accepted;
       const core::Commit& c = batch_[i];
+      seen_.insert(core::StableHash(BatchKey(c.sender, c.message_id)));
       log->info("accepted {} '{}' from {} → {}", c.kind, c.message_id, c.sender,
                 [&] {
                   std::string s;

@@ -187,7 +187,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
              "message id '" + env.message_id() + "' was already used for a different message");
       return;
     }
-    pending_.push_back({routing_id, request_id, it->second, true});
+    pending_.push_back({routing_id, request_id, it->second, true, {}});
     return;
   }
   const bool maybe_seen = seen_.count(core::StableHash(key)) != 0;
@@ -263,7 +263,7 @@ void Hub::HandleStreamAck(const std::string& routing_id, const v1::Node& node,
     return;
   }
   cursors_.push_back({node.id(), ack.stream(), ack.seq()});
-  cursor_replies_.push_back({routing_id, request_id, 0, false});
+  cursor_replies_.push_back({routing_id, request_id, 0, false, {}});
 }
 
 // Stream acks of one drain are stored in one transaction, like the messages.

@@ -102,9 +102,27 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_path, "hub configuration file")->capture_default_str();
   app.add_flag("--check-config", check_only, "validate the configuration and exit (2 if bad)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error (overrides hub.yaml)");
+  auto* audit = app.add_subcommand("audit", "the journal's tamper-evident audit trail");
+  auto* verify = audit->add_subcommand("verify", "walk the hash chain; name the first broken entry");
+  audit->fallthrough();  // -c may follow the subcommand
+  verify->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   if (check_only) return CheckConfig(config_path);
+  if (verify->parsed()) {
+    auto hub = config::LoadHubConfig(config_path);
+    if (!hub) {
+      std::cerr << hub.error() << "\n";
+      return 2;
+    }
+    auto verdict = renrakumo::store::VerifyAuditChain(hub->journal_path());
+    if (!verdict) {
+      std::cerr << hub->journal_path() << ": " << verdict.error() << "\n";
+      return 1;
+    }
+    std::cout << hub->journal_path() << ": " << *verdict << "\n";
+    return 0;
+  }
   // Before anything is bound: a signal during start-up must stop the hub cleanly too.
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);

@@ -45,6 +45,15 @@ struct Cursor {
   uint64_t seq = 0;
 };
 
+// One decision for the tamper-evident audit trail: who, what, about what, and why.
+struct AuditEntry {
+  int64_t at_ms = 0;
+  std::string actor;    // node id (or "hub")
+  std::string action;   // accepted, rejected, deadline, reload, ...
+  std::string subject;  // message id, incident or advisory key, ...
+  std::string detail;   // the sentence: where it went, or why it was refused
+};
+
 // One accepted message and its deliveries, written together in one transaction.
 struct Commit {
   std::string sender;       // authenticated node id
@@ -90,7 +99,9 @@ class Journal {
   // Writes every commit of the batch in one durable transaction and assigns each planned
   // delivery the next sequence number of its stream. Returns, per commit, the positions in
   // the order of its planned deliveries. On failure nothing of the batch is stored.
-  virtual Result<std::vector<std::vector<Position>>> Append(std::span<const Commit> batch) = 0;
+  // The audit entries are chained (each hashes the one before) in the same transaction.
+  virtual Result<std::vector<std::vector<Position>>> Append(
+      std::span<const Commit> batch, std::span<const AuditEntry> audit = {}) = 0;
 
   // The message a sender submitted under message_id, if it was accepted before.
   virtual std::optional<StoredMessage> Find(const std::string& sender,

@@ -99,7 +99,12 @@ void Hub::ActOnDeadlines(int64_t now_ms) {
     std::vector<core::Commit> commits;
     for (auto& c : CommitsFor(action, now_ms))
       if (!journal_->Find(c.sender, c.message_id)) commits.push_back(std::move(c));  // done before a restart
-    auto positions = journal_->Append(commits);
+    std::vector<core::AuditEntry> audit;
+    for (const auto& n : action.notices)
+      audit.push_back({now_ms, kHubSender, KindWord(action.kind), action.deadline.subject(),
+                       "to " + n.to + ": " + n.text});
+    if (commits.empty()) audit.clear();  // acted on before a restart: already audited
+    auto positions = journal_->Append(commits, audit);
     if (!positions) {
       ++counters_.journal_failures;
       log->error("deadline {} of {}: journal write failed, will retry: {}", KindWord(action.kind),

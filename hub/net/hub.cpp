@@ -135,6 +135,14 @@ void Hub::Reload() {
     log->error("topology reload failed, keeping the current one: {}", fresh.error());
     return;
   }
+  size_t keys_before = 0, keys_after = 0;
+  for (const auto& n : options_.topology->config().nodes()) keys_before += n.public_keys_size();
+  for (const auto& n : (*fresh)->config().nodes()) keys_after += n.public_keys_size();
+  audit_.push_back({std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count(),
+                    "hub", "reload", "topology",
+                    std::to_string((*fresh)->config().nodes_size()) + " nodes, " +
+                        std::to_string(keys_before) + " -> " + std::to_string(keys_after) + " keys"});
   options_.topology = *fresh;
   ++counters_.topology_reloads;
   log->info("topology reloaded: {} nodes, {} sectors", options_.topology->config().nodes_size(),

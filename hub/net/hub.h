@@ -125,6 +125,9 @@ class Hub {
   // StableHash(sender, message id) of every journalled message: a new message (the usual
   // case) skips the journal lookup that only a retry needs. A collision just costs a lookup.
   std::unordered_set<uint64_t> seen_;
+  // Decisions waiting to join the next journal transaction's audit chain.
+  std::vector<core::AuditEntry> audit_;
+  std::string actor_;  // the node whose request is being decided (for the audit trail)
 };
 
 }  // namespace renrakumo::net

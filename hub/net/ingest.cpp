@@ -65,6 +65,8 @@ void Hub::DrainIngest() {
     }
     ++counters_.requests;
     const std::string rid = routing_id.to_string();
+    const char* who = frames.empty() ? nullptr : zmq_msg_gets(frames[0].handle(), "User-Id");
+    actor_ = who == nullptr ? "unauthenticated" : who;
     if (frames.size() != 1) {
       ++counters_.requests_malformed;
       Reject(rid, 0, "", v1::REJECT_MALFORMED,
@@ -286,9 +288,16 @@ void Hub::CommitCursors() {
 }
 
 void Hub::CommitBatch() {
-  if (batch_.empty()) return;
+  if (batch_.empty() && audit_.empty()) return;
   auto log = spdlog::get("hub.route");
-  auto positions = journal_->Append(batch_);
+  for (const auto& c : batch_) {
+    std::string streams;
+    for (const auto& d : c.deliveries) streams += (streams.empty() ? "" : " ") + d.stream;
+    audit_.push_back({c.accepted_at_ms, c.sender, "accepted", c.message_id,
+                      c.kind + (streams.empty() ? "" : " -> " + streams)});
+  }
+  auto positions = journal_->Append(batch_, audit_);
+  audit_.clear();  // on failure too: the rejections below are audited in the next batch
   if (!positions) {
     ++counters_.journal_failures;
     log->error("journal write failed for {} messages: {}", batch_.size(), positions.error());
@@ -346,6 +355,8 @@ void Hub::Reply(const std::string& routing_id, const v1::IngestReply& reply) {
 void Hub::Reject(const std::string& routing_id, uint64_t request_id,
                  const std::string& message_id, v1::RejectCode code, const std::string& reason) {
   ++counters_.rejections;
+  audit_.push_back({NowMs(), actor_, "rejected", message_id,
+                    std::string(core::RejectCodeName(code)) + ": " + reason});
   ++counters_.rejections_by_code[static_cast<int>(code) & 15];
   v1::IngestReply reply;
   reply.set_request_id(request_id);

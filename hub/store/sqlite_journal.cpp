@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <tuple>
 #include <utility>
 
 #include "store/sqlite_support.h"
@@ -33,9 +34,9 @@ SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Str
 SqliteJournal::~SqliteJournal() = default;
 
 Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
-    std::span<const core::Commit> batch) {
+    std::span<const core::Commit> batch, std::span<const core::AuditEntry> audit) {
   std::vector<std::vector<Position>> positions;
-  if (batch.empty()) return positions;
+  if (batch.empty() && audit.empty()) return positions;
   auto of_batch = [&] {
     return " (nothing of the batch of " + std::to_string(batch.size()) + " messages was stored)";
   };
@@ -52,7 +53,15 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
       return error;
     }
   }
+  const auto tip = std::make_pair(audit_seq_, audit_hash_);
+  if (WriteAudit(audit) != SQLITE_DONE) {
+    Error error = Failure("cannot append to the audit trail" + of_batch());
+    Rollback();
+    std::tie(audit_seq_, audit_hash_) = tip;
+    return error;
+  }
   if (StepOnce(statements_.commit.get()) != SQLITE_DONE) {
+    std::tie(audit_seq_, audit_hash_) = tip;
     Error error = Failure("cannot commit" + of_batch());
     Rollback();
     return error;

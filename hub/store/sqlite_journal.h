@@ -20,6 +20,11 @@ struct sqlite3_stmt;
 
 namespace renrakumo::store {
 
+// Walks the audit trail of the journal at path and checks every entry's hash and its link to
+// the one before. Returns "N audit entries, chain intact", or an Error naming the first
+// broken entry.
+Result<std::string> VerifyAuditChain(const std::string& path);
+
 // Opens (or creates) the journal at path, upgrading an older schema in place. Refuses, with a
 // sentence naming the path, a file that is not a renrakumo journal, a journal written by a
 // newer schema, and a damaged journal (integrity check, orphan deliveries, or a stream whose
@@ -79,7 +84,7 @@ class SqliteJournal final : public core::Journal {
   // Also records Commit.relay_of (a relays row) and Commit.ack (an acknowledgements row,
   // kept only if its state is higher than the node's stored one) in the same transaction.
   Result<std::vector<std::vector<core::Position>>> Append(
-      std::span<const core::Commit> batch) override;
+      std::span<const core::Commit> batch, std::span<const core::AuditEntry> audit = {}) override;
   // Positions come back ordered by stream, then seq (not in the order they were planned);
   // deliveries already pruned are not listed. A read error is logged and reported as "not
   // found"; a resubmission then fails in Append on the UNIQUE constraint instead of being
@@ -136,9 +141,16 @@ class SqliteJournal final : public core::Journal {
   std::optional<std::vector<core::Position>> FindPositions(int64_t message_rowid);
   uint64_t Floor(const std::string& stream) const;
 
+  // sqlite_audit.cpp: appends the entries to the hash chain; SQLITE_DONE or the error.
+  int WriteAudit(std::span<const core::AuditEntry> audit);
+
   std::string path_;
   Db db_;                  // declared before statements_: they are finalized first
   Statements statements_;
+  Statement insert_audit_;          // prepared on first use (after db_: finalized before it)
+  bool audit_tip_loaded_ = false;
+  int64_t audit_seq_ = 0;           // last entry's seq and hash (the chain's tip)
+  std::string audit_hash_;
   // Committed state per stream; changed only after COMMIT succeeds.
   SeqMap last_seq_;
   SeqMap floor_;

@@ -28,7 +28,7 @@ constexpr int kBusyTimeoutMs = 5000;
 // Append a step for each new table; never edit a shipped step (journals in the field ran it).
 // Incidents and deadlines need no tables: the hub rebuilds them by replaying the messages.
 // Planned: audit(seq, at_ms, actor, action, detail, prev_hash, hash), the hash-chained trail.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // Version 1: messages and their numbered deliveries.
     R"sql(
 CREATE TABLE messages(
@@ -85,6 +85,19 @@ CREATE TABLE stream_floors(
   floor INTEGER NOT NULL CHECK(floor >= 1)) WITHOUT ROWID;
 -- Retention finds old messages without reading every envelope.
 CREATE INDEX messages_by_time ON messages(accepted_at_ms);
+)sql",
+    // Version 3: the tamper-evident audit trail. Each entry's hash covers the previous hash
+    // and its own fields (store/sqlite_audit.cpp), so an edit anywhere breaks the chain.
+    R"sql(
+CREATE TABLE audit(
+  seq INTEGER PRIMARY KEY,
+  at_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash BLOB NOT NULL,
+  hash BLOB NOT NULL);
 )sql"};
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 

@@ -219,3 +219,48 @@ TEST(Security, FetchOfAStreamTheNodeMayNotReadIsRejected) {
 
 }  // namespace
 }  // namespace renrakumo::testing
+
+#include <sqlite3.h>
+
+#include "store/sqlite_journal.h"
+
+namespace renrakumo::testing {
+namespace {
+
+void Exec(const std::string& journal, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(journal.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &err), SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST(Security, EditingTheJournalBehindTheHubsBackIsDetectedByTheAuditChain) {
+  TestNetwork net;
+  auto bank = net.Connect("megabank-a");
+  auto report = MakeReport("audited-1", "core_banking");
+  ASSERT_TRUE(bank->Submit(report)->accepted);
+  auto refused = MakeAdvisory("audited-2", {"finance"});
+  ASSERT_FALSE(bank->Submit(refused)->accepted);
+  net.StopHub();
+  const std::string journal = (net.dir() / "journal.db").string();
+  auto intact = store::VerifyAuditChain(journal);
+  ASSERT_TRUE(intact) << intact.error();
+  EXPECT_THAT(*intact, HasSubstr("chain intact"));
+
+  // An insider rewrites why the bank's advisory was refused...
+  Exec(journal, "UPDATE audit SET detail = 'nothing happened' WHERE action = 'rejected'");
+  auto altered = store::VerifyAuditChain(journal);
+  ASSERT_FALSE(altered);
+  EXPECT_THAT(altered.error(), HasSubstr("does not match its hash"));
+  EXPECT_THAT(altered.error(), HasSubstr("rejected"));
+  // ...or deletes the record of an acceptance.
+  Exec(journal, "DELETE FROM audit WHERE seq = 1");
+  auto deleted = store::VerifyAuditChain(journal);
+  ASSERT_FALSE(deleted);
+  EXPECT_THAT(deleted.error(), HasSubstr("audit entry 1 is missing"));
+}
+
+}  // namespace
+}  // namespace renrakumo::testing

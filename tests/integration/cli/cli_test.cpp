@@ -350,3 +350,25 @@ TEST_F(DrillTest, ReportsReachAndAcknowledgementPerStage) {
 
 }  // namespace
 }  // namespace renrakumo::clitest
+
+namespace renrakumo::clitest {
+namespace {
+
+TEST_F(HubTest, AuditVerifyChecksTheJournalsHashChain) {
+  ASSERT_EQ(As("megabank-a", {"report", "--incident", "i-audit", "--situation", "minor_failure",
+                              "--likelihood", "negligible"}).exit_code, 0);
+  ASSERT_TRUE(sb.StopHub());
+  const std::string hub_yaml = (sb.dir() / "hub.yaml").string();
+  RunResult ok = sb.Hub({"audit", "verify", "-c", hub_yaml});
+  EXPECT_EQ(ok.exit_code, 0) << ok.Describe();
+  EXPECT_THAT(ok.out, HasSubstr("chain intact"));
+  RunResult edit = clitest::Run({"/usr/bin/sqlite3", (sb.dir() / "journal.db").string(),
+                        "UPDATE audit SET actor = 'someone-else' WHERE seq = 1"});
+  ASSERT_EQ(edit.exit_code, 0) << edit.Describe();
+  RunResult broken = sb.Hub({"audit", "verify", "-c", hub_yaml});
+  EXPECT_EQ(broken.exit_code, 1) << broken.Describe();
+  EXPECT_THAT(broken.err, HasSubstr("audit entry 1"));
+}
+
+}  // namespace
+}  // namespace renrakumo::clitest

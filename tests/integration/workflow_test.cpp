@@ -173,3 +173,79 @@ TEST(Workflow, AnAdvisoryTheAssociationDoesNotRelayInTimeIsDeliveredDirectly) {
 
 }  // namespace
 }  // namespace renrakumo::testing
+
+namespace renrakumo::testing {
+namespace {
+
+// Issue 4's chain, end to end: a (d) report → its ministry → the escalation the ministry does
+// not send, reported overdue to the Cabinet → the Cabinet's prevention notice to the other
+// sectors → a relay by one association and a fallback for another → acknowledgements.
+TEST(Workflow, AColumnDIncidentEndToEnd) {
+  TestNetwork net({}, [](v1::Rules& r) {
+    r.mutable_escalation()->set_deadline_seconds(0);
+    r.mutable_relay_deadlines()->set_severe_seconds(0);
+  });
+  auto bank = net.Connect("megabank-a");
+  auto report = Report("flash-d", "inc-d", v1::SITUATION_PRECURSOR, v1::LIKELIHOOD_HIGH);
+  report.mutable_report()->set_affected_system("core_banking");
+  report.mutable_report()->add_evidence(v1::EVIDENCE_SNIFFER_ON_GATEWAY);
+  ASSERT_TRUE(bank->Submit(report)->accepted);
+  auto fsa = net.Connect("fsa");
+  const auto at_fsa = Drain(*fsa);
+  ASSERT_FALSE(at_fsa.empty());
+  EXPECT_EQ(at_fsa[0].kind(), "report");  // the ministry has the report
+  EXPECT_EQ(at_fsa[0].sender(), "megabank-a");
+
+  // The FSA does not notify the Cabinet in time: the hub says so to both.
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return net.hub().counters().deadline_actions.load() >= 1; }));
+  auto cabinet = net.Connect("cabinet");
+  auto overdue = NoticeTexts(*cabinet);
+  ASSERT_EQ(overdue.size(), 1u);
+  EXPECT_THAT(overdue[0], HasSubstr("overdue"));
+
+  // The Cabinet issues a prevention notice to the other via-association sectors.
+  auto notice = MakeAdvisory("cab-prevent-1", {"electricity", "gas"}, v1::ADVISORY_PREVENTION_NOTICE);
+  notice.mutable_advisory()->add_incident_refs("inc-d");
+  ASSERT_TRUE(cabinet->Submit(notice)->accepted);
+  // The gas association relays at once; the electricity association does not.
+  auto jga = net.Connect("jga");
+  auto original = jga->GetMessage("cabinet", "cab-prevent-1");
+  ASSERT_TRUE(original) << original.error();
+  v1::Envelope relay;
+  relay.set_message_id("jga-relay-1");
+  relay.set_tlp(v1::TLP_GREEN);
+  relay.mutable_relay()->set_original_sender("cabinet");
+  relay.mutable_relay()->set_original_message_id("cab-prevent-1");
+  relay.mutable_relay()->set_original_envelope(original->envelope());
+  auto relayed = jga->Submit(relay);
+  ASSERT_TRUE(relayed && relayed->accepted) << relayed->rejected_reply.reason();
+  // The relay deadline (0 s) passes: the electricity members get it from the hub directly.
+  auto power = net.Connect("power-a");
+  ASSERT_TRUE(TestNetwork::WaitFor([&] {
+    auto got = power->Fetch("node.power-a.", 0, 10);
+    return got && got->deliveries_size() > 0;
+  }));
+  for (const char* op : {"power-a", "gas-a"}) {
+    auto node = net.Connect(op);
+    auto got = Drain(*node);
+    ASSERT_FALSE(got.empty()) << op;
+    v1::Envelope env;
+    ASSERT_TRUE(env.ParseFromString(got.back().envelope()));
+    ASSERT_TRUE(env.has_relay()) << op;
+    EXPECT_EQ(got.back().sender(), std::string(op) == "power-a" ? "hub" : "jga");
+    auto ack = node->Acknowledge("cabinet", "cab-prevent-1", v1::ACK_ACTED_ON, "checked");
+    ASSERT_TRUE(ack && ack->accepted) << op << ": " << (ack ? ack->rejected_reply.reason() : ack.error());
+  }
+  // The Cabinet sees who acted and who has not answered yet.
+  auto status = cabinet->Status("cabinet", "cab-prevent-1");
+  ASSERT_TRUE(status) << status.error();
+  std::map<std::string, v1::AckState> acks;
+  for (const auto& r : status->recipients()) acks[r.node()] = r.ack();
+  EXPECT_EQ(acks["power-a"], v1::ACK_ACTED_ON);
+  EXPECT_EQ(acks["gas-a"], v1::ACK_ACTED_ON);
+  EXPECT_EQ(acks["gas-b"], v1::ACK_STATE_UNSPECIFIED);
+  EXPECT_TRUE(acks.count("power-b")) << "reached through the fallback";
+}
+
+}  // namespace
+}  // namespace renrakumo::testing

@@ -17,9 +17,11 @@ std::string EntryHash(const std::string& prev, int64_t seq, int64_t at_ms, std::
                       std::string_view action, std::string_view subject, std::string_view detail) {
   // Fields are NUL-separated and the numbers decimal: no two entries serialise alike.
   std::string text = prev;
-  for (std::string_view part : {std::string_view(std::to_string(seq)),
-                                std::string_view(std::to_string(at_ms)), actor, action, subject,
-                                detail}) {
+  // Named, so the views below never outlive the strings they look at.
+  const std::string seq_text = std::to_string(seq);
+  const std::string at_text = std::to_string(at_ms);
+  for (std::string_view part : {std::string_view(seq_text), std::string_view(at_text), actor,
+                                action, subject, detail}) {
     text.append(part);
     text.push_back('\0');
   }

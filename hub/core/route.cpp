@@ -52,9 +52,9 @@ Decision RouteReport(const Topology& t, const Node& sender, const v1::IncidentRe
   }
   if (sender.kind() != v1::NODE_KIND_OPERATOR)
     return Decision::Reject(v1::REJECT_NOT_PERMITTED,
-                            "only operators and IT service providers file incident reports; " +
-                                std::string(KindName(sender.kind())) +
-                                "s record their view as an assessment or an advisory");
+                            "only operators and IT service providers file incident reports; "
+                            "government records its view as an assessment or an advisory, and "
+                            "associations relay");
   if (!r.sector().empty() && r.sector() != sender.sector())
     return Decision::Reject(v1::REJECT_WRONG_SECTOR,
                             "report.sector is '" + r.sector() + "' but " + Name(t, sender.id()) +

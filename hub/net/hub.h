@@ -115,6 +115,7 @@ class Hub {
   Counters counters_;
 
   std::vector<core::Commit> batch_;
+  std::vector<v1::Envelope> batch_envelopes_;  // batch_[i] parsed once, for the workflow
   std::vector<PendingAccept> pending_;
   std::unordered_map<std::string, size_t> batch_index_;  // sender + '\n' + message id → commit
   std::unordered_map<std::string, int64_t> last_seen_ms_;  // node id → last request time

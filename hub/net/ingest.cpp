@@ -248,6 +248,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     commit.ack = core::Acknowledgement{*refers_to, node.id(), env.acknowledgement().state(),
                                        commit.accepted_at_ms, env.acknowledgement().comment()};
   batch_.push_back(std::move(commit));
+  batch_envelopes_.push_back(std::move(env));
 }
 
 void Hub::HandleStreamAck(const std::string& routing_id, const v1::Node& node,
@@ -328,13 +329,12 @@ void Hub::CommitBatch() {
                   return s;
                 }());
       Publish(c, (*positions)[i]);
-      v1::Envelope env;
-      if (const v1::Node* sender = options_.topology->node(c.sender);
-          sender != nullptr && env.ParseFromString(c.envelope))
-        ApplyWorkflow(*sender, env, c.accepted_at_ms);
+      if (const v1::Node* sender = options_.topology->node(c.sender))
+        ApplyWorkflow(*sender, batch_envelopes_[i], c.accepted_at_ms);
     }
   }
   batch_.clear();
+  batch_envelopes_.clear();
   pending_.clear();
   batch_index_.clear();
 }

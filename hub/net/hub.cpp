@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstring>
 
 #include "config/keys.h"
 #include "core/streams.h"
@@ -34,6 +36,39 @@ void SecureServerSocket(zmq::socket_t& s, const config::CurveKey& secret,
   s.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(limits.heartbeat_ivl_ms()));
   s.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(limits.heartbeat_timeout_ms()));
   s.set(zmq::sockopt::heartbeat_ttl, static_cast<int>(limits.heartbeat_timeout_ms()));
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string MonitorEndpoint(const char* what) {
+  static std::atomic<uint64_t> n{0};
+  return std::string("inproc://renrakumo-hub-") + what + "-monitor-" + std::to_string(++n);
+}
+
+// One monitor event: its id, and the value (a descriptor for the events used here).
+// False when none came within the socket's receive timeout.
+bool ReceiveEvent(zmq::socket_t& monitor, uint16_t& id, uint32_t& value, bool wait) {
+  for (;;) {
+    zmq::message_t event;
+    const int rc = zmq_msg_recv(event.handle(), monitor.handle(), wait ? 0 : ZMQ_DONTWAIT);
+    if (rc < 0) {
+      if (zmq_errno() == EINTR) continue;
+      return false;
+    }
+    while (event.more()) {  // the endpoint frame
+      zmq::message_t rest;
+      if (zmq_msg_recv(rest.handle(), monitor.handle(), 0) < 0 && zmq_errno() != EINTR) break;
+      if (!rest.more()) break;
+    }
+    if (event.size() < 6) continue;
+    std::memcpy(&id, event.data(), 2);
+    std::memcpy(&value, static_cast<const char*>(event.data()) + 2, 4);
+    return true;
+  }
 }
 
 std::shared_ptr<spdlog::logger> Logger(const char* name) {
@@ -80,16 +115,15 @@ Status Hub::Bind() {
     ingest_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(cfg.limits().max_message_bytes()));
     ingest_.bind(cfg.ingest_endpoint());
     ingest_endpoint_ = ingest_.get(zmq::sockopt::last_endpoint);
-
-    fanout_ = zmq::socket_t(ctx_, zmq::socket_type::xpub);
-    SecureServerSocket(fanout_, *secret, cfg.zap_domain(), cfg.limits());
-    fanout_.set(zmq::sockopt::xpub_manual, 1);
-    fanout_.set(zmq::sockopt::sndhwm, static_cast<int>(cfg.limits().send_hwm()));
-    fanout_.bind(cfg.fanout_endpoint());
-    fanout_endpoint_ = fanout_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
     return Error{std::string("cannot bind the hub's sockets (") + cfg.ingest_endpoint() + ", " +
                  cfg.fanout_endpoint() + "): " + e.what() +
+                 "; is another hub running, or is the address wrong?"};
+  }
+  fanout_endpoint_ = cfg.fanout_endpoint();
+  if (auto s = BindFanout(); !s) {
+    return Error{std::string("cannot bind the hub's sockets (") + cfg.ingest_endpoint() + ", " +
+                 cfg.fanout_endpoint() + "): " + s.error() +
                  "; is another hub running, or is the address wrong?"};
   }
   spdlog::get("hub.net")->info("listening: ingest {} fanout {} ({} nodes, {} sectors)",
@@ -99,9 +133,99 @@ Status Hub::Bind() {
   return Ok{};
 }
 
+// The XPUB socket, created if need be, bound to fanout_endpoint_ (resolved once bound).
+Status Hub::BindFanout() {
+  const auto& cfg = options_.config;
+  auto secret = config::DecodeZ85(options_.secret_key_z85);
+  if (!secret) return Error{"hub secret key: " + secret.error()};
+  try {
+    if (!fanout_) {
+      fanout_ = zmq::socket_t(ctx_, zmq::socket_type::xpub);
+      SecureServerSocket(fanout_, *secret, cfg.zap_domain(), cfg.limits());
+      fanout_.set(zmq::sockopt::xpub_manual, 1);
+      fanout_.set(zmq::sockopt::sndhwm, static_cast<int>(cfg.limits().send_hwm()));
+    }
+    fanout_.bind(fanout_endpoint_);
+    fanout_endpoint_ = fanout_.get(zmq::sockopt::last_endpoint);
+  } catch (const zmq::error_t& e) {
+    return Error{std::string(e.what())};
+  }
+  fanout_bound_ = true;
+  return Ok{};
+}
+
+// Cuts every fanout connection, then listens again on the same address. libzmq 4.3 cannot
+// disconnect one peer of an XPUB, and XPUB_MANUAL withdraws a subscription only from the
+// peer that last sent one; so a revocation cuts everyone, and each node's SUB reconnects on
+// its own (reconnect_ivl), re-handshakes through ZAP against the new topology and
+// subscribes again. A revoked key is refused there. Deliveries published while a node was
+// away are in the journal: the client sees the gap in (stream, seq) and fetches it.
+void Hub::RebindFanout() {
+  auto log = spdlog::get("hub.net");
+  ++counters_.fanout_rebinds;
+  if (fanout_bound_) {
+    // Unbinding closes the listener and every connection it accepted. Wait (bounded) for
+    // the listener's descriptor to close on the I/O thread before binding the address again.
+    const std::string endpoint = MonitorEndpoint("fanout");
+    zmq::socket_t closed(ctx_, zmq::socket_type::pair);
+    closed.set(zmq::sockopt::linger, 0);
+    closed.set(zmq::sockopt::rcvtimeo, 2000);
+    const bool watching =
+        zmq_socket_monitor(fanout_.handle(), endpoint.c_str(), ZMQ_EVENT_CLOSED) == 0;
+    if (watching) closed.connect(endpoint);
+    if (zmq_unbind(fanout_.handle(), fanout_endpoint_.c_str()) != 0)
+      log->warn("unbinding the fanout {} failed: {}", fanout_endpoint_, zmq_strerror(zmq_errno()));
+    uint16_t id = 0;
+    uint32_t value = 0;
+    while (watching && ReceiveEvent(closed, id, value, true))
+      if (id == ZMQ_EVENT_CLOSED) break;
+    zmq_socket_monitor(fanout_.handle(), nullptr, 0);
+  }
+  // A fresh socket: subscriptions still queued on the old one name connections that are
+  // gone, and libzmq 4.3 would apply them to a freed pipe.
+  fanout_.close();
+  fanout_bound_ = false;
+  if (auto s = BindFanout(); !s)
+    log->error("cannot bind the fanout {} again ({}); retrying every poll, nodes get nothing "
+               "live until then", fanout_endpoint_, s.error());
+}
+
+void Hub::RevokeOnReload(const core::Topology& before, const core::Topology& after) {
+  auto log = spdlog::get("hub.net");
+  std::vector<std::string> revoked, narrowed;
+  for (const auto& n : before.config().nodes()) {
+    for (const auto& key : n.public_keys()) {
+      const v1::Node* holder = after.node_for_key(key);
+      if (holder != nullptr && holder->id() == n.id()) continue;
+      ++counters_.keys_revoked;
+      zap_->NoteRevoked(key, n.id());
+      audit_.push_back({NowMs(), "hub", "key_revoked", n.id(), key});
+      revoked.push_back(n.id() + " " + key);
+    }
+    // A node that keeps its key but may no longer read a stream (a new sector, a new kind)
+    // must lose that subscription too; only a subscription made now is checked afresh.
+    const v1::Node* now = after.node(n.id());
+    if (now == nullptr) continue;
+    for (const auto& stream : core::ReadableStreams(before, n))
+      if (!core::MayRead(after, *now, stream)) narrowed.push_back(n.id() + " " + stream);
+  }
+  if (revoked.empty() && narrowed.empty()) return;
+  auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+    return s.empty() ? std::string("none") : s;
+  };
+  log->warn("reload revoked keys [{}] and streams [{}]: cutting every fanout connection on {} "
+            "so each node re-handshakes against the new topology",
+            list(revoked), list(narrowed), fanout_endpoint_);
+  RebindFanout();
+}
+
 void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   while (!stop.load()) {
     if (reload != nullptr && reload->exchange(false)) Reload();
+    if (!fanout_bound_ && BindFanout())
+      spdlog::get("hub.net")->info("fanout bound again on {}", fanout_endpoint_);
     PollOnce();
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
@@ -143,8 +267,10 @@ void Hub::Reload() {
                     "hub", "reload", "topology",
                     std::to_string((*fresh)->config().nodes_size()) + " nodes, " +
                         std::to_string(keys_before) + " -> " + std::to_string(keys_after) + " keys"});
+  const core::TopologyPtr before = options_.topology;
   options_.topology = *fresh;
-  ++counters_.topology_reloads;
+  RevokeOnReload(*before, *options_.topology);
+  ++counters_.topology_reloads;  // last: whoever waits on it sees the revocation done
   log->info("topology reloaded: {} nodes, {} sectors", options_.topology->config().nodes_size(),
             options_.topology->config().sectors_size());
 }
@@ -159,8 +285,12 @@ void Hub::DrainSubscriptions() {
     const std::string topic(static_cast<const char*>(msg.data()) + 1, msg.size() - 1);
     const char* user = zmq_msg_gets(msg.handle(), "User-Id");  // absent on disconnect
     if (user == nullptr) continue;
+    // As for requests: the node and the very key of this connection, in today's topology.
     const v1::Node* node = options_.topology->node(user);
-    const bool entitled = node != nullptr && core::MayRead(*options_.topology, *node, topic);
+    const char* key = zmq_msg_gets(msg.handle(), "X-Key");
+    const bool current = node != nullptr && key != nullptr &&
+                         options_.topology->node_for_key(key) == node;
+    const bool entitled = current && core::MayRead(*options_.topology, *node, topic);
     if (!subscribe) {
       if (entitled) fanout_.set(zmq::sockopt::unsubscribe, topic);
       continue;

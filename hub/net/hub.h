@@ -64,6 +64,12 @@ class Hub {
   Status Bind();
   void PollOnce();
   void Reload();
+  // hub.cpp: revocation on reload. libzmq has no per-peer disconnect on XPUB, so when a
+  // reload takes a key (or a stream) away from a node, the fanout is unbound and bound again:
+  // every node reconnects through ZAP against the new topology and catches up by sequence.
+  void RevokeOnReload(const core::Topology& before, const core::Topology& after);
+  Status BindFanout();
+  void RebindFanout();
 
   // ingest.cpp
   void DrainIngest();
@@ -110,6 +116,7 @@ class Hub {
   std::unique_ptr<ZapHandler> zap_;  // bound before any CURVE socket exists
   zmq::socket_t ingest_;
   zmq::socket_t fanout_;
+  bool fanout_bound_ = false;      // false between an unbind and a successful rebind
   std::string ingest_endpoint_;
   std::string fanout_endpoint_;
   Counters counters_;

@@ -25,7 +25,10 @@ namespace renrakumo::net {
   X(topology_reloads, "topology reloads applied (SIGHUP)")                                   \
   X(deadline_actions, "workflow deadlines that passed and were acted on (reminder, fallback...)") \
   X(subscriptions_applied, "fanout subscriptions applied for entitled nodes")              \
-  X(subscriptions_refused, "fanout subscriptions refused: stream not readable by the node")
+  X(subscriptions_refused, "fanout subscriptions refused: stream not readable by the node")    \
+  X(keys_revoked, "node keys a reload took away (node removed, key removed or moved)")          \
+  X(fanout_rebinds, "fanout unbound and bound again on reload to cut revoked subscriptions")    \
+  X(zap_refused_revoked, "handshakes refused because a reload revoked the key (in zap_refused too)")
 
 struct Counters {
 #define RENRAKUMO_DECLARE(name, help) std::atomic<uint64_t> name{0};

@@ -46,6 +46,12 @@ std::string KeyMetadata(const std::string& z85) {
 
 }  // namespace
 
+void ZapHandler::NoteRevoked(const std::string& key_z85, const std::string& node_id) {
+  // Bounded: only the log line depends on it, never the verdict.
+  if (revoked_.size() >= 10000) revoked_.clear();
+  revoked_[key_z85] = node_id;
+}
+
 ZapHandler::ZapHandler(zmq::context_t& ctx, std::string domain)
     : socket_(ctx, zmq::socket_type::rep), domain_(std::move(domain)) {
   socket_.set(zmq::sockopt::linger, 0);
@@ -57,7 +63,7 @@ void ZapHandler::HandlePending(const core::Topology& topology, Counters& counter
   for (;;) {
     std::vector<zmq::message_t> req;
     if (!zmq::recv_multipart(socket_, std::back_inserter(req), zmq::recv_flags::dontwait)) return;
-    const ZapVerdict v = Judge(req, domain_, topology);
+    ZapVerdict v = Judge(req, domain_, topology);
     const std::string address = req.size() > 3 ? req[3].to_string() : "";
     const std::string key = req.size() > 6 && req[6].size() == 32
                                 ? config::EncodeZ85(static_cast<const uint8_t*>(req[6].data()))
@@ -67,6 +73,10 @@ void ZapHandler::HandlePending(const core::Topology& topology, Counters& counter
       log->debug("handshake from {} accepted as node {}", address, v.user_id);
     } else {
       ++counters.zap_refused;
+      if (auto it = revoked_.find(key); it != revoked_.end() && v.text == "unknown key") {
+        ++counters.zap_refused_revoked;
+        v.text = "key revoked by a topology reload (it was node " + it->second + "'s)";
+      }
       // A flood of strangers must not flood the log: the first few per minute, then a count.
       const auto now = std::chrono::steady_clock::now();
       if (now - window_start_ > std::chrono::minutes(1)) {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <string>
+#include <unordered_map>
 #include <zmq.hpp>
 #include <zmq_addon.hpp>
 
@@ -24,9 +25,14 @@ class ZapHandler {
   // Answers every ZAP request that is waiting, without blocking.
   void HandlePending(const core::Topology& topology, Counters& counters);
 
+  // A reload took `key_z85` away from `node_id`. A handshake with it is refused like any key
+  // the topology does not list (the topology decides), but counted and logged as revoked.
+  void NoteRevoked(const std::string& key_z85, const std::string& node_id);
+
  private:
   zmq::socket_t socket_;
   std::string domain_;
+  std::unordered_map<std::string, std::string> revoked_;  // key → the node it was taken from
   std::chrono::steady_clock::time_point window_start_{};
   int logged_ = 0;      // refusals logged in this minute
   int suppressed_ = 0;  // refusals counted but not logged in this minute

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstring>
 #include <zmq.hpp>
 
 #include "config/keys.h"
@@ -201,6 +203,122 @@ TEST(Security, ARevokedKeyIsCutOffOnReloadWithoutARestart) {
   // Everyone else is unaffected.
   auto other = net.Connect("carrier-b");
   EXPECT_TRUE(other);
+}
+
+// A raw socket's connection events (zmq_socket_monitor), one at a time, each wait bounded.
+class Events {
+ public:
+  Events(zmq::context_t& ctx, zmq::socket_t& watched, int mask, const std::string& name)
+      : watched_(watched), pair_(ctx, zmq::socket_type::pair) {
+    const std::string endpoint = "inproc://events-" + name;
+    EXPECT_EQ(zmq_socket_monitor(watched.handle(), endpoint.c_str(), mask), 0);
+    pair_.set(zmq::sockopt::linger, 0);
+    pair_.connect(endpoint);
+  }
+  ~Events() { zmq_socket_monitor(watched_.handle(), nullptr, 0); }
+  // The next event's id; 0 if none came within 20 s (or at once, when !wait).
+  uint16_t Next(bool wait = true) {
+    pair_.set(zmq::sockopt::rcvtimeo, wait ? 20000 : 0);
+    zmq::message_t event, endpoint;
+    if (!pair_.recv(event)) return 0;
+    (void)pair_.recv(endpoint);
+    uint16_t id = 0;
+    std::memcpy(&id, event.data(), 2);
+    return id;
+  }
+
+ private:
+  zmq::socket_t& watched_;
+  zmq::socket_t pair_;
+};
+
+std::string MessageIdOf(const v1::Delivery& d) {
+  v1::Envelope env;
+  EXPECT_TRUE(env.ParseFromString(d.envelope()));
+  return env.message_id();
+}
+
+// The next delivery a raw SUB receives (bounded), as "stream message-id".
+std::string ReceiveRaw(zmq::socket_t& sub) {
+  sub.set(zmq::sockopt::rcvtimeo, 20000);
+  zmq::message_t topic, body;
+  if (!sub.recv(topic) || !sub.recv(body)) return "nothing";
+  v1::Delivery d;
+  EXPECT_TRUE(d.ParseFromArray(body.data(), static_cast<int>(body.size())));
+  return topic.to_string() + " " + MessageIdOf(d);
+}
+
+std::string NextId(client::Client& node) {
+  auto next = node.Next(std::chrono::seconds(20));  // catch-up included: see client.cpp
+  if (!next) return "error: " + next.error();
+  if (!*next) return "nothing";
+  return MessageIdOf(**next);
+}
+
+TEST(Security, ARevokedKeysFanoutIsCutOnReloadWhileOtherNodesMissNothing) {
+  TestNetwork net;
+  zmq::context_t ctx;
+  // carrier-a listens on a raw SUB, so the test sees its connection come and go.
+  auto a = RawSocket(ctx, zmq::socket_type::sub, net.KeyOf("carrier-a", false),
+                     net.KeyOf("carrier-a", true), net.hub_public_key());
+  Events a_events(ctx, a,
+                  ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
+                      ZMQ_EVENT_HANDSHAKE_FAILED_AUTH,
+                  "revoked-carrier-a");
+  a.set(zmq::sockopt::subscribe, "sector.telecom.");
+  a.connect(net.hub().fanout_endpoint());
+  ASSERT_EQ(a_events.Next(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+  // carrier-b uses the client library: it reconnects and catches up by itself.
+  auto b = net.Connect("carrier-b");
+  auto mic = net.Connect("mic");
+  ASSERT_TRUE(b && mic);
+  const auto& counters = net.hub().counters();
+  const auto subscriptions =
+      static_cast<uint64_t>(1 + b->welcome().streams_size() + mic->welcome().streams_size());
+  ASSERT_TRUE(TestNetwork::WaitFor(
+      [&] { return counters.subscriptions_applied.load() >= subscriptions; }));
+
+  // A reload that takes nothing away cuts nobody: carrier-b gains a second key.
+  v1::Topology t = net.topology().config();
+  for (auto& n : *t.mutable_nodes())
+    if (n.id() == "carrier-b") n.add_public_keys(config::GenerateKeyPair().public_z85);
+  net.ReloadTopology(t);
+  EXPECT_EQ(counters.fanout_rebinds.load(), 0u);
+  auto before = MakeAdvisory("before", {"telecom"});
+  ASSERT_TRUE(mic->Submit(before)->accepted);
+  EXPECT_EQ(ReceiveRaw(a), "sector.telecom. before");  // still on its first connection
+  EXPECT_EQ(NextId(*b), "before");
+
+  // carrier-a's key is replaced (rotation after a compromise): its open SUB is cut at once.
+  for (auto& n : *t.mutable_nodes())
+    if (n.id() == "carrier-a") {
+      n.clear_public_keys();
+      n.add_public_keys(config::GenerateKeyPair().public_z85);
+    }
+  net.ReloadTopology(t);
+  EXPECT_EQ(counters.keys_revoked.load(), 1u);
+  EXPECT_EQ(counters.fanout_rebinds.load(), 1u);
+  ASSERT_EQ(a_events.Next(), ZMQ_EVENT_DISCONNECTED);
+  // Its SUB reconnects by itself, and ZAP refuses the revoked key (counted as revoked).
+  for (uint16_t e = a_events.Next(); e != ZMQ_EVENT_HANDSHAKE_FAILED_AUTH; e = a_events.Next())
+    ASSERT_EQ(e, ZMQ_EVENT_DISCONNECTED) << "carrier-a's revoked key got a connection back";
+  EXPECT_GE(counters.zap_refused_revoked.load(), 1u);
+
+  // A message for both, then a marker: carrier-b gets both in order (live, or fetched after
+  // its own reconnection), so both were published; carrier-a, refused since, got neither.
+  auto after = MakeAdvisory("after", {"telecom"});
+  ASSERT_TRUE(mic->Submit(after)->accepted);
+  auto marker = MakeAdvisory("marker", {"telecom"});
+  ASSERT_TRUE(mic->Submit(marker)->accepted);
+  EXPECT_EQ(NextId(*b), "after");
+  EXPECT_EQ(NextId(*b), "marker");
+  zmq::message_t leaked;
+  EXPECT_FALSE(a.recv(leaked, zmq::recv_flags::dontwait));
+  for (uint16_t e = a_events.Next(false); e != 0; e = a_events.Next(false))
+    EXPECT_NE(e, ZMQ_EVENT_HANDSHAKE_SUCCEEDED) << "carrier-a's revoked key got a connection back";
+  // carrier-b got each once, and its requests still work.
+  EXPECT_TRUE(Drain(*b).empty());
+  EXPECT_TRUE(b->Fetch("sector.telecom.", 0, 10));
 }
 
 TEST(Security, FetchOfAStreamTheNodeMayNotReadIsRejected) {

@@ -1,7 +1,10 @@
 #include "net/hub.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
@@ -36,6 +39,32 @@ void SecureServerSocket(zmq::socket_t& s, const config::CurveKey& secret,
   s.set(zmq::sockopt::heartbeat_ivl, static_cast<int>(limits.heartbeat_ivl_ms()));
   s.set(zmq::sockopt::heartbeat_timeout, static_cast<int>(limits.heartbeat_timeout_ms()));
   s.set(zmq::sockopt::heartbeat_ttl, static_cast<int>(limits.heartbeat_timeout_ms()));
+}
+
+// ZMQ_MAXMSGSIZE on ingest: the hard cap. A frame up to it is read, and answered
+// REJECT_TOO_LARGE when above limits.max_message_bytes; libzmq drops the connection of a
+// larger one as soon as it reads the frame's length, so no node makes the hub buffer more.
+// (libzmq measures the CURVE frame, a few dozen bytes more than the request inside.)
+int64_t IngestFrameCap(uint32_t limit) {
+  return std::max<int64_t>(int64_t{limit} * 4, int64_t{limit} + (int64_t{64} << 10));
+}
+
+// The request_id (field 1) of an IngestRequest, without parsing the rest: an oversize
+// request is answered under its own id, so the sender's client recognises the answer.
+uint64_t RequestIdOf(const zmq::message_t& frame) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(static_cast<const uint8_t*>(frame.data()),
+                                            static_cast<int>(frame.size()));
+  for (;;) {
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) return 0;
+    if (tag == WireFormatLite::MakeTag(v1::IngestRequest::kRequestIdFieldNumber,
+                                       WireFormatLite::WIRETYPE_VARINT)) {
+      uint64_t id = 0;
+      return in.ReadVarint64(&id) ? id : 0;
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) return 0;
+  }
 }
 
 int64_t NowMs() {
@@ -86,6 +115,8 @@ Hub::Hub(Options options, core::JournalPtr journal)
 
 Hub::~Hub() {
   // Sockets close before the context; linger 0 everywhere, so nothing hangs here.
+  if (ingest_) zmq_socket_monitor(ingest_.handle(), nullptr, 0);
+  ingest_monitor_.close();
   ingest_.close();
   fanout_.close();
   zap_.reset();
@@ -112,7 +143,15 @@ Status Hub::Bind() {
     // Replies queue per node up to this many; past it a reply is dropped and counted, and the
     // node's retry gets the original answer. A pipelining node must not hit it routinely.
     ingest_.set(zmq::sockopt::sndhwm, kReplyHighWaterMark);
-    ingest_.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(cfg.limits().max_message_bytes()));
+    ingest_.set(zmq::sockopt::maxmsgsize, IngestFrameCap(cfg.limits().max_message_bytes()));
+    // A frame above the hard cap ends its connection inside libzmq, which reports only
+    // ZMQ_EVENT_DISCONNECTED (as for any other close): the monitor counts those.
+    const std::string monitor = MonitorEndpoint("ingest");
+    if (zmq_socket_monitor(ingest_.handle(), monitor.c_str(), ZMQ_EVENT_DISCONNECTED) != 0)
+      throw zmq::error_t();
+    ingest_monitor_ = zmq::socket_t(ctx_, zmq::socket_type::pair);
+    ingest_monitor_.set(zmq::sockopt::linger, 0);
+    ingest_monitor_.connect(monitor);
     ingest_.bind(cfg.ingest_endpoint());
     ingest_endpoint_ = ingest_.get(zmq::sockopt::last_endpoint);
   } catch (const zmq::error_t& e) {
@@ -221,6 +260,33 @@ void Hub::RevokeOnReload(const core::Topology& before, const core::Topology& aft
   RebindFanout();
 }
 
+void Hub::DrainIngestMonitor() {
+  uint16_t id = 0;
+  uint32_t value = 0;
+  while (ReceiveEvent(ingest_monitor_, id, value, false)) {
+    if (id != ZMQ_EVENT_DISCONNECTED) continue;
+    ++counters_.ingest_disconnects;
+    // libzmq 4.3 reports a frame above the hard cap exactly like a node going away.
+    spdlog::get("hub.net")->debug(
+        "ingest connection closed (descriptor {}): the node left or timed out, or sent a frame "
+        "above {} bytes",
+        value, IngestFrameCap(options_.config.limits().max_message_bytes()));
+  }
+}
+
+bool Hub::RejectIfTooLarge(const std::string& routing_id, const std::string& node_id,
+                           const zmq::message_t& frame) {
+  const uint32_t limit = options_.config.limits().max_message_bytes();
+  if (frame.size() <= limit) return false;
+  spdlog::get("hub.net")->warn("request of {} bytes from node {} refused: above "
+                               "limits.max_message_bytes ({})",
+                               frame.size(), node_id, limit);
+  Reject(routing_id, RequestIdOf(frame), "", v1::REJECT_TOO_LARGE,
+         "the request is " + std::to_string(frame.size()) + " bytes; this hub accepts at most " +
+             std::to_string(limit) + " (limits.max_message_bytes): shorten it");
+  return true;
+}
+
 void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
   while (!stop.load()) {
     if (reload != nullptr && reload->exchange(false)) Reload();
@@ -240,15 +306,17 @@ void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
 void Hub::PollOnce() {
   zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
                              {ingest_.handle(), 0, ZMQ_POLLIN, 0},
-                             {fanout_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {fanout_.handle(), 0, ZMQ_POLLIN, 0},
+                             {ingest_monitor_.handle(), 0, ZMQ_POLLIN, 0}};
   // zmq_poll directly: cppzmq's poll throws on EINTR, which every signal would cause.
-  if (zmq_poll(items, 3, 100) < 0) {
+  if (zmq_poll(items, 4, 100) < 0) {
     if (zmq_errno() == EINTR) return;
     throw zmq::error_t();
   }
   if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending(*options_.topology, counters_);
   if (items[2].revents & ZMQ_POLLIN) DrainSubscriptions();
   if (items[1].revents & ZMQ_POLLIN) DrainIngest();
+  if (items[3].revents & ZMQ_POLLIN) DrainIngestMonitor();
 }
 
 void Hub::Reload() {

@@ -70,6 +70,11 @@ class Hub {
   void RevokeOnReload(const core::Topology& before, const core::Topology& after);
   Status BindFanout();
   void RebindFanout();
+  // hub.cpp: a request frame above limits.max_message_bytes (but under the socket's hard cap)
+  // is answered REJECT_TOO_LARGE without being parsed. True when it was.
+  bool RejectIfTooLarge(const std::string& routing_id, const std::string& node_id,
+                        const zmq::message_t& frame);
+  void DrainIngestMonitor();
 
   // ingest.cpp
   void DrainIngest();
@@ -117,6 +122,7 @@ class Hub {
   zmq::socket_t ingest_;
   zmq::socket_t fanout_;
   bool fanout_bound_ = false;      // false between an unbind and a successful rebind
+  zmq::socket_t ingest_monitor_;   // connection drops on ingest (a frame above the hard cap)
   std::string ingest_endpoint_;
   std::string fanout_endpoint_;
   Counters counters_;

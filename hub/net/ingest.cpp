@@ -79,6 +79,7 @@ void Hub::DrainIngest() {
       ++counters_.requests_unauthenticated;
       continue;
     }
+    if (RejectIfTooLarge(rid, user, frames[0])) continue;
     HandleRequest(rid, user, frames[0]);
   }
   CommitBatch();
@@ -357,7 +358,8 @@ void Hub::Reject(const std::string& routing_id, uint64_t request_id,
   ++counters_.rejections;
   audit_.push_back({NowMs(), actor_, "rejected", message_id,
                     std::string(core::RejectCodeName(code)) + ": " + reason});
-  ++counters_.rejections_by_code[static_cast<int>(code) & 15];
+  if (const int c = static_cast<int>(code); c >= 0 && c < Counters::kRejectCodes)
+    ++counters_.rejections_by_code[c];
   v1::IngestReply reply;
   reply.set_request_id(request_id);
   auto* r = reply.mutable_rejected();

@@ -13,7 +13,7 @@ std::string RenderPrometheus(const Counters& c) {
 #undef RENRAKUMO_RENDER
   out += "# HELP renrakumo_rejections_by_code_total requests rejected, by reason code\n"
          "# TYPE renrakumo_rejections_by_code_total counter\n";
-  for (int code = 1; code < 16; ++code) {
+  for (int code = 1; code < Counters::kRejectCodes; ++code) {
     const auto name = core::RejectCodeName(static_cast<v1::RejectCode>(code));
     if (name == "unspecified") continue;
     out += "renrakumo_rejections_by_code_total{code=\"" + std::string(name) + "\"} " +

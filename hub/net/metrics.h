@@ -28,14 +28,16 @@ namespace renrakumo::net {
   X(subscriptions_refused, "fanout subscriptions refused: stream not readable by the node")    \
   X(keys_revoked, "node keys a reload took away (node removed, key removed or moved)")          \
   X(fanout_rebinds, "fanout unbound and bound again on reload to cut revoked subscriptions")    \
-  X(zap_refused_revoked, "handshakes refused because a reload revoked the key (in zap_refused too)")
+  X(zap_refused_revoked, "handshakes refused because a reload revoked the key (in zap_refused too)") \
+  X(ingest_disconnects, "ingest connections closed: a node left, timed out, or sent a frame above the hard cap")
 
 struct Counters {
 #define RENRAKUMO_DECLARE(name, help) std::atomic<uint64_t> name{0};
   RENRAKUMO_HUB_COUNTERS(RENRAKUMO_DECLARE)
 #undef RENRAKUMO_DECLARE
-  // Rejections per RejectCode (index = enum value).
-  std::atomic<uint64_t> rejections_by_code[16] = {};
+  // Rejections per RejectCode (index = enum value; kRejectCodes bounds it).
+  static constexpr int kRejectCodes = 32;
+  std::atomic<uint64_t> rejections_by_code[kRejectCodes] = {};
 };
 
 // Prometheus text exposition of every counter.

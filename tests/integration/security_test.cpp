@@ -321,6 +321,59 @@ TEST(Security, ARevokedKeysFanoutIsCutOnReloadWhileOtherNodesMissNothing) {
   EXPECT_TRUE(b->Fetch("sector.telecom.", 0, 10));
 }
 
+TEST(Security, AnOversizeRequestIsRejectedWithItsCodeAndNothingAcceptedIsLost) {
+  constexpr uint32_t kLimit = 16384;
+  TestNetwork net([](v1::HubConfig& c) { c.mutable_limits()->set_max_message_bytes(kLimit); });
+  const auto& counters = net.hub().counters();
+  auto bank = net.Connect("megabank-a");
+  auto fsa = net.Connect("fsa");
+  ASSERT_TRUE(bank && fsa);
+  auto r1 = MakeReport("r1");
+  ASSERT_TRUE(bank->Submit(r1)->accepted);
+
+  // Over the limit: answered under its request id with the code, and counted.
+  auto huge = MakeReport("huge");
+  huge.mutable_report()->set_narrative(std::string(2 * kLimit, 'x'));
+  auto refused = bank->Submit(huge);
+  ASSERT_TRUE(refused) << refused.error();
+  ASSERT_FALSE(refused->accepted);
+  EXPECT_EQ(refused->rejected_reply.code(), v1::REJECT_TOO_LARGE);
+  EXPECT_THAT(refused->rejected_reply.reason(), HasSubstr("limits.max_message_bytes"));
+  EXPECT_THAT(refused->rejected_reply.reason(), HasSubstr(std::to_string(kLimit)));
+  EXPECT_EQ(counters.rejections_by_code[v1::REJECT_TOO_LARGE].load(), 1u);
+  // The same connection keeps serving.
+  auto r2 = MakeReport("r2");
+  ASSERT_TRUE(bank->Submit(r2)->accepted);
+
+  // Far over it (above the socket's hard cap): libzmq drops the connection before reading
+  // the body; the hub counts the drop and serves the node again once it reconnects.
+  zmq::context_t ctx;
+  auto raw = RawSocket(ctx, zmq::socket_type::dealer, net.KeyOf("megabank-a", false),
+                       net.KeyOf("megabank-a", true), net.hub_public_key());
+  Events raw_events(ctx, raw, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED, "oversize");
+  raw.connect(net.hub().ingest_endpoint());
+  ASSERT_EQ(raw_events.Next(), ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+  const uint64_t drops = counters.ingest_disconnects.load();
+  raw.send(zmq::buffer(std::string(64 * kLimit, 'x')), zmq::send_flags::none);
+  ASSERT_EQ(raw_events.Next(), ZMQ_EVENT_DISCONNECTED);
+  EXPECT_TRUE(TestNetwork::WaitFor([&] { return counters.ingest_disconnects.load() > drops; }));
+  v1::IngestRequest hello;
+  hello.set_request_id(9);
+  hello.mutable_hello();
+  raw.send(zmq::buffer(hello.SerializeAsString()), zmq::send_flags::none);
+  auto welcome = Receive(raw);
+  EXPECT_TRUE(welcome.has_welcome());
+  EXPECT_EQ(welcome.request_id(), 9u);
+
+  // The well-behaved traffic around it all arrived, in order, once.
+  auto r3 = MakeReport("r3");
+  ASSERT_TRUE(bank->Submit(r3)->accepted);
+  std::vector<std::string> got;
+  for (const auto& d : Drain(*fsa)) got.push_back(MessageIdOf(d));
+  EXPECT_EQ(got, (std::vector<std::string>{"r1", "r2", "r3"}));
+  EXPECT_EQ(counters.submits_accepted.load(), 3u);
+}
+
 TEST(Security, FetchOfAStreamTheNodeMayNotReadIsRejected) {
   TestNetwork net;
   auto bank = net.Connect("regional-bank-b");

@@ -24,14 +24,30 @@ using detail::ResetOnExit;
 using detail::SqlSeq;
 using detail::StepOnce;
 
-SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Streams streams)
+SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Streams streams,
+                             KeyIndex keys)
     : path_(std::move(path)),
       db_(std::move(db)),
       statements_(std::move(statements)),
       last_seq_(std::move(streams.last_seq)),
-      floor_(std::move(streams.floor)) {}
+      floor_(std::move(streams.floor)),
+      keys_(std::move(keys)) {}
 
 SqliteJournal::~SqliteJournal() = default;
+
+// FNV-1a over sender, a separator byte no text contains (0xff is not UTF-8), and message_id,
+// then a final avalanche so that the map's buckets see every bit.
+uint64_t SqliteJournal::KeyHash(std::string_view sender, std::string_view message_id) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto add = [&h](unsigned char byte) { h = (h ^ byte) * 0x100000001b3ULL; };
+  for (const char c : sender) add(static_cast<unsigned char>(c));
+  add(0xff);
+  for (const char c : message_id) add(static_cast<unsigned char>(c));
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
 
 Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
     std::span<const core::Commit> batch, std::span<const core::AuditEntry> audit) {
@@ -40,13 +56,20 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
   auto of_batch = [&] {
     return " (nothing of the batch of " + std::to_string(batch.size()) + " messages was stored)";
   };
+  std::vector<uint64_t> hashes;
+  hashes.reserve(batch.size());
+  for (const auto& commit : batch) hashes.push_back(KeyHash(commit.sender, commit.message_id));
+  if (auto duplicate = Duplicate(batch, hashes, of_batch())) return *duplicate;
   if (Begin() != SQLITE_DONE) return Failure("cannot start a transaction" + of_batch());
-  // The batch's sequence numbers live in `pending` until COMMIT succeeds: a failed batch
-  // leaves last_seq_ as it was, so nothing of it is visible and no number is skipped.
+  // The batch's sequence numbers live in `pending`, and its keys in `rowids`, until COMMIT
+  // succeeds: a failed batch leaves last_seq_ and keys_ as they were, so nothing of it is
+  // visible and no number is skipped.
   SeqMap pending;
+  std::vector<int64_t> rowids(batch.size());
   positions.reserve(batch.size());
-  for (const auto& commit : batch) {
-    if (WriteCommit(commit, pending, positions.emplace_back()) != SQLITE_DONE) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& commit = batch[i];
+    if (WriteCommit(commit, pending, positions.emplace_back(), rowids[i]) != SQLITE_DONE) {
       Error error = Failure("cannot store message " + commit.message_id + " from " +
                             commit.sender + of_batch());
       Rollback();
@@ -67,17 +90,46 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
     return error;
   }
   for (const auto& [stream, seq] : pending) last_seq_.insert_or_assign(stream, seq);
+  for (size_t i = 0; i < batch.size(); ++i) keys_.emplace(hashes[i], rowids[i]);
   return positions;
 }
 
+std::optional<Error> SqliteJournal::Duplicate(std::span<const core::Commit> batch,
+                                              const std::vector<uint64_t>& hashes,
+                                              const std::string& of_batch) {
+  auto refuse = [&](const core::Commit& commit, const std::string& where) {
+    return Error{"journal " + path_ + ": cannot store message " + commit.message_id + " from " +
+                 commit.sender + of_batch + ": UNIQUE constraint failed: it is " + where + ". " +
+                 detail::Advice(SQLITE_CONSTRAINT)};
+  };
+  // Batches are small: a quadratic scan only among equal hashes.
+  std::unordered_multimap<uint64_t, size_t> in_batch;
+  in_batch.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const auto& commit = batch[i];
+    auto [first, last] = in_batch.equal_range(hashes[i]);
+    for (auto it = first; it != last; ++it) {
+      const auto& other = batch[it->second];
+      if (other.sender == commit.sender && other.message_id == commit.message_id)
+        return refuse(commit, "twice in the batch");
+    }
+    in_batch.emplace(hashes[i], i);
+    if (keys_.count(hashes[i]) == 0) continue;
+    auto stored = Lookup(commit.sender, commit.message_id);
+    if (!stored) return Error{stored.error() + of_batch};
+    if (stored.value()) return refuse(commit, "already in the journal");
+  }
+  return std::nullopt;
+}
+
 int SqliteJournal::WriteCommit(const core::Commit& commit, SeqMap& pending,
-                               std::vector<Position>& positions) {
+                               std::vector<Position>& positions, int64_t& rowid) {
   sqlite3_stmt* message = statements_.insert_message.get();
   int rc = Bind(message, commit.sender, commit.message_id, commit.accepted_at_ms, commit.kind,
                 Blob{commit.envelope});
   if (rc == SQLITE_OK) rc = StepOnce(message);
   if (rc != SQLITE_DONE) return rc;
-  const int64_t rowid = sqlite3_last_insert_rowid(db_.get());
+  rowid = sqlite3_last_insert_rowid(db_.get());
   sqlite3_stmt* delivery = statements_.insert_delivery.get();
   positions.reserve(commit.deliveries.size());
   for (const auto& planned : commit.deliveries) {
@@ -129,22 +181,44 @@ Error SqliteJournal::Failure(const std::string& what) const {
 
 std::optional<core::StoredMessage> SqliteJournal::Find(const std::string& sender,
                                                        const std::string& message_id) {
-  sqlite3_stmt* query = statements_.find_message.get();
-  ResetOnExit reset(query);
-  int rc = Bind(query, sender, message_id);
-  if (rc == SQLITE_OK) rc = sqlite3_step(query);
-  if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) {
-    Logger()->error("{}", Failure("cannot look up message " + message_id + " from " + sender)
-                              .message);
+  auto found = Lookup(sender, message_id);
+  if (!found) {
+    Logger()->error("{}", found.error());
     return std::nullopt;
   }
-  core::StoredMessage found{sender, message_id, sqlite3_column_int64(query, 1),
-                            ColumnBytes(query, 2), ColumnBytes(query, 3), {}};
-  auto positions = FindPositions(sqlite3_column_int64(query, 0));
-  if (!positions) return std::nullopt;
-  found.deliveries = std::move(*positions);
-  return found;
+  return std::move(found).value();
+}
+
+Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_view sender,
+                                                                 std::string_view message_id) {
+  auto [first, last] = keys_.equal_range(KeyHash(sender, message_id));
+  sqlite3_stmt* query = statements_.message_by_rowid.get();
+  for (auto it = first; it != last; ++it) {
+    const int64_t rowid = it->second;
+    ResetOnExit reset(query);
+    int rc = Bind(query, rowid);
+    if (rc == SQLITE_OK) rc = sqlite3_step(query);
+    const std::string what = "message " + std::string(message_id) + " from " +
+                             std::string(sender) + " (row " + std::to_string(rowid) + ")";
+    if (rc == SQLITE_DONE) {  // keys_ lists only committed rows: someone else deleted it
+      return Error{"journal " + path_ + ": " + what + " is no longer in the file, which was " +
+                   "changed behind the hub's back. " + detail::kRestore};
+    }
+    if (rc != SQLITE_ROW) return Failure("cannot look up " + what);
+    if (ColumnBytes(query, 0) != sender || ColumnBytes(query, 1) != message_id) continue;
+    core::StoredMessage found{std::string(sender), std::string(message_id),
+                              sqlite3_column_int64(query, 2), ColumnBytes(query, 3),
+                              ColumnBytes(query, 4), {}};
+    reset.reset();
+    auto positions = FindPositions(rowid);
+    if (!positions) {
+      return Error{"journal " + path_ + ": cannot read the deliveries of message " +
+                   std::string(message_id) + " from " + std::string(sender)};
+    }
+    found.deliveries = std::move(*positions);
+    return std::optional<core::StoredMessage>(std::move(found));
+  }
+  return std::optional<core::StoredMessage>();
 }
 
 std::optional<std::vector<Position>> SqliteJournal::FindPositions(int64_t message_rowid) {

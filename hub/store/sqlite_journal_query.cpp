@@ -108,23 +108,32 @@ Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMe
 Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,
                                       const std::map<std::string, uint64_t>& safe_upto) {
   uint64_t deliveries = 0;
-  uint64_t messages = 0;
   SeqMap floors;  // the streams' new floors, applied to floor_ after COMMIT
+  std::vector<std::pair<uint64_t, int64_t>> gone;  // keys_ entries, removed after COMMIT
   int rc = Begin();
   for (const auto& [stream, upto] : safe_upto) {
     if (rc != SQLITE_DONE) break;
     rc = PruneStream(stream, upto, accepted_before_ms, floors, deliveries);
   }
-  if (rc == SQLITE_DONE) rc = PruneMessages(accepted_before_ms, messages);
+  if (rc == SQLITE_DONE) rc = PruneMessages(accepted_before_ms, gone);
   if (auto done = Finish(rc, "prune what was accepted before " +
                                  std::to_string(accepted_before_ms) + " ms (nothing was pruned)");
       !done) {
     return Error{done.error()};
   }
   for (const auto& [stream, floor] : floors) floor_.insert_or_assign(stream, floor);
-  if (deliveries > 0 || messages > 0) {
+  for (const auto& [hash, rowid] : gone) {
+    auto [first, last] = keys_.equal_range(hash);
+    for (auto it = first; it != last; ++it) {
+      if (it->second == rowid) {
+        keys_.erase(it);
+        break;
+      }
+    }
+  }
+  if (deliveries > 0 || !gone.empty()) {
     Logger()->info("journal {}: pruned {} deliveries on {} streams and {} messages", path_,
-                   deliveries, floors.size(), messages);
+                   deliveries, floors.size(), gone.size());
   }
   return deliveries;
 }
@@ -161,13 +170,16 @@ int SqliteJournal::PruneStream(const std::string& stream, uint64_t upto,
   return SQLITE_DONE;
 }
 
-int SqliteJournal::PruneMessages(int64_t accepted_before_ms, uint64_t& messages_removed) {
+int SqliteJournal::PruneMessages(int64_t accepted_before_ms,
+                                 std::vector<std::pair<uint64_t, int64_t>>& keys_removed) {
   std::vector<core::MessageRef> gone;
   {
     sqlite3_stmt* remove = statements_.delete_old_messages.get();
     ResetOnExit reset(remove);
     const int rc = EachRow(remove, Bind(remove, accepted_before_ms), [&] {
       gone.push_back(core::MessageRef{ColumnBytes(remove, 0), ColumnBytes(remove, 1)});
+      keys_removed.emplace_back(KeyHash(gone.back().sender, gone.back().message_id),
+                                sqlite3_column_int64(remove, 2));
     });
     if (rc != SQLITE_DONE) return rc;
   }
@@ -181,7 +193,6 @@ int SqliteJournal::PruneMessages(int64_t accepted_before_ms, uint64_t& messages_
       if (rc != SQLITE_DONE) return rc;
     }
   }
-  messages_removed = gone.size();
   return SQLITE_DONE;
 }
 

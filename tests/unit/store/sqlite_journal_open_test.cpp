@@ -114,7 +114,7 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   {
     auto journal = Open();
     ASSERT_TRUE(journal);
-    EXPECT_EQ(RawNumber("PRAGMA user_version"), 3);  // the current schema
+    EXPECT_EQ(RawNumber("PRAGMA user_version"), 4);  // the current schema
     auto found = journal->Find("node.a", "m1");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->envelope, std::string("\x00\xff", 2));
@@ -143,6 +143,27 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   EXPECT_EQ(journal->LastSeq("node.fsa."), 3u);
   EXPECT_EQ(journal->AcknowledgementsOf({"node.nisc", "adv-1"}).value().size(), 1u);
   EXPECT_EQ(journal->CursorsOn("node.fsa.").value().size(), 1u);
+
+  // Version 4 rebuilt messages without its UNIQUE index, under the same rowids; the keys it
+  // held are still refused, now by the journal's in-memory index.
+  EXPECT_EQ(RawNumber("SELECT rowid FROM messages WHERE message_id = 'adv-1'"), 2);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index'"
+                      " AND tbl_name = 'messages' AND name <> 'messages_by_time'"), 0);
+  EXPECT_EQ(RawNumber("PRAGMA page_size"), 4096) << "an existing journal keeps its page size";
+  const std::vector<core::Commit> again{MakeCommit("node.a", "m1", {"node.fsa."})};
+  auto refused = journal->Append(again);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error(), HasSubstr("UNIQUE constraint failed"));
+  EXPECT_EQ(journal->Find("node.a", "m2")->deliveries.size(), 1u);
+}
+
+TEST_F(JournalOpenTest, RefusesAJournalWithAMessageStoredTwice) {
+  Fill("node.fsa.", 3);
+  RawSql("INSERT INTO messages(sender, message_id, accepted_at_ms, kind, envelope)"
+         " SELECT sender, message_id, accepted_at_ms, kind, envelope FROM messages"
+         " WHERE message_id = '1'");
+  EXPECT_THAT(OpenError(), HasSubstr("message 1 from node.a is stored twice (rows 2 and 4). "
+                                     "Restore the journal from backup"));
 }
 
 TEST_F(JournalOpenTest, StillRefusesADamagedVersionOneJournal) {

@@ -226,6 +226,21 @@ TEST_F(JournalPruneTest, ARelayRowGoesWhenItsOriginalIsPruned) {
   EXPECT_TRUE(journal_->RelaysOf(original).value().empty());
 }
 
+// A pruned message is gone from the in-memory index too, as its row was from the old UNIQUE
+// index: Find misses it, and its id may be used again.
+TEST_F(JournalPruneTest, APrunedMessageIsNoLongerFoundAndItsIdIsFree) {
+  Fill("node.s.", {kOld, kOld, kYoung});
+  EXPECT_EQ(Prune(kCutoff, {{"node.s.", 3}}), 2u);
+  EXPECT_FALSE(journal_->Find("node.a", "node.s.1").has_value());
+  EXPECT_TRUE(journal_->Find("node.a", "node.s.3").has_value());
+  const std::vector<Commit> again{At(kYoung, "node.a", "node.s.1", {"node.s."})};
+  auto positions = journal_->Append(again);
+  ASSERT_TRUE(positions.ok()) << positions.error();
+  EXPECT_EQ(positions.value()[0][0].seq, 4u);
+  Reopen();
+  EXPECT_EQ(journal_->Find("node.a", "node.s.1")->deliveries[0].seq, 4u);
+}
+
 TEST_F(JournalPruneTest, PrunesALargeBacklogInOneCall) {
   std::vector<int64_t> times(3000, kOld);
   times[2500] = kYoung;

@@ -202,5 +202,63 @@ TEST_F(JournalTest, RefusesAMessageAlreadyStoredInAnEarlierBatch) {
   EXPECT_EQ(journal->LastSeq("node.s."), 1u);
 }
 
+TEST_F(JournalTest, RefusesAMessageStoredBeforeTheJournalWasReopened) {
+  {
+    auto journal = Open();
+    const std::vector<Commit> batch{MakeCommit("node.a", "m1", {"node.s."}),
+                                    MakeCommit("node.b", "m1", {"node.s."})};
+    ASSERT_TRUE(journal->Append(batch).ok());
+  }
+  auto journal = Open();
+  ASSERT_TRUE(journal);
+  const std::vector<Commit> again{MakeCommit("node.c", "m1", {"node.s."}),
+                                  MakeCommit("node.b", "m1", {"node.s."})};
+  auto failed = journal->Append(again);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().find("message m1 from node.b"), std::string::npos) << failed.error();
+  EXPECT_NE(failed.error().find("UNIQUE constraint failed: it is already in the journal"),
+            std::string::npos) << failed.error();
+  EXPECT_EQ(journal->LastSeq("node.s."), 2u);
+  EXPECT_FALSE(journal->Find("node.c", "m1").has_value()) << "nothing of the batch is stored";
+  auto found = journal->Find("node.b", "m1");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(Pairs(found->deliveries), (std::vector<Pos>{{"node.s.", 2}}));
+}
+
+TEST_F(JournalTest, RefusesAMessageTwiceInOneBatch) {
+  auto journal = Open();
+  const std::vector<Commit> batch{MakeCommit("node.a", "m1", {"node.s."}),
+                                  MakeCommit("node.a", "m1", {"node.s."})};
+  auto failed = journal->Append(batch);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().find("it is twice in the batch"), std::string::npos) << failed.error();
+  EXPECT_FALSE(journal->Find("node.a", "m1").has_value());
+}
+
+// Same message id from other senders, and ids that share a prefix, are different messages.
+TEST_F(JournalTest, FindsEachOfManyMessagesByItsExactKey) {
+  auto journal = Open();
+  std::vector<Commit> batch;
+  for (int i = 0; i < 300; ++i)
+    batch.push_back(MakeCommit("node." + std::to_string(i % 3), "m" + std::to_string(i / 3),
+                               {"node.s."}, "env " + std::to_string(i)));
+  ASSERT_TRUE(journal->Append(batch).ok());
+  for (int i = 0; i < 300; ++i) {
+    auto found = journal->Find("node." + std::to_string(i % 3), "m" + std::to_string(i / 3));
+    ASSERT_TRUE(found.has_value()) << i;
+    EXPECT_EQ(found->envelope, "env " + std::to_string(i));
+  }
+  EXPECT_FALSE(journal->Find("node.0", "m100").has_value());
+  EXPECT_FALSE(journal->Find("node.", "0m1").has_value());
+  EXPECT_FALSE(journal->Find("node.0m", "1").has_value());
+}
+
+TEST_F(JournalTest, ANewJournalHasSixteenKibPagesAndNoIndexOnMessageIds) {
+  ASSERT_TRUE(Open());
+  EXPECT_EQ(RawNumber("PRAGMA page_size"), 16384);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index'"
+                      " AND tbl_name = 'messages' AND name <> 'messages_by_time'"), 0);
+}
+
 }  // namespace
 }  // namespace renrakumo::store::testing

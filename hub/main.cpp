@@ -6,7 +6,9 @@
 
 #include <atomic>
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include <zmq.h>
 
@@ -92,6 +94,56 @@ void SetUpLogging(const std::string& level) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+// YAML double-quoted scalar (a JSON string is one).
+std::string Quoted(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// signers.yaml for the nodes: every node of the topology that holds a signing key, with its
+// name, to be handed to nodes out of band (like the hub's public key).
+int WriteSigners(const std::string& config_path, const std::string& out_path) {
+  auto hub = config::LoadHubConfig(config_path);
+  if (!hub) {
+    std::cerr << hub.error() << "\n";
+    return 2;
+  }
+  auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
+  if (!topo) {
+    std::cerr << topo.error() << "\n";
+    return 2;
+  }
+  std::ostringstream y;
+  y << "# Signers a node trusts: whose advisories and relays it checks, and with which keys.\n"
+    << "# Written by renrakumo-hub signers from " << hub->topology_file() << ".\n"
+    << "# Give it to the nodes by a channel you trust, as you give them the hub's key;\n"
+    << "# their node config names it as signers_file.\n"
+    << "network_name: " << Quoted(hub->network_name()) << "\n"
+    << "signers:\n";
+  int n = 0;
+  for (const auto& node : topo->topology.nodes()) {
+    if (node.signing_keys().empty()) continue;
+    y << "  - node: " << node.id() << "\n    name: " << Quoted(node.name()) << "\n    keys:\n";
+    for (const auto& k : node.signing_keys()) y << "      - " << Quoted(k) << "\n";
+    ++n;
+  }
+  if (out_path.empty() || out_path == "-") {
+    std::cout << y.str();
+  } else {
+    std::ofstream out(out_path, std::ios::trunc);
+    if (!(out << y.str()) || !out.flush()) {
+      std::cerr << "cannot write " << out_path << "\n";
+      return 1;
+    }
+    std::cerr << "wrote " << out_path << " (" << n << " signers)\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -106,9 +158,15 @@ int main(int argc, char** argv) {
   auto* verify = audit->add_subcommand("verify", "walk the hash chain; name the first broken entry");
   audit->fallthrough();  // -c may follow the subcommand
   verify->fallthrough();
+  std::string signers_out;
+  auto* signers = app.add_subcommand(
+      "signers", "write signers.yaml: every node's public signing keys, for the nodes to pin");
+  signers->add_option("-o,--output", signers_out, "file to write (default: standard output)");
+  signers->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   if (check_only) return CheckConfig(config_path);
+  if (signers->parsed()) return WriteSigners(config_path, signers_out);
   if (verify->parsed()) {
     auto hub = config::LoadHubConfig(config_path);
     if (!hub) {

@@ -77,8 +77,19 @@ int SubmitAndReport(const Common& c, v1::Envelope env, const std::string& defaul
   return 0;
 }
 
+// An Ed25519 signing key pair for a node that issues advisories or relays them.
+int KeygenSigning(const std::string& id, const std::string& dir, bool force) {
+  const auto keys = config::GenerateSigningKeyPair();
+  if (auto s = config::WriteSigningKeyPair(dir, id, keys, force); !s) return Fail(s.error(), 2);
+  std::cout << "wrote " << (fs::path(dir) / (id + ".sign.pub")).string() << " (public: list it in "
+            << "the topology as signing_keys) and " << (fs::path(dir) / (id + ".sign.key")).string()
+            << " (secret, mode 0600: the node config's signing_key_file)\n";
+  return 0;
+}
+
 int Keygen(const std::string& id, const std::string& dir, bool force, const std::string& node_cfg,
-           const std::string& hub_key, const std::vector<std::string>& hubs) {
+           const std::string& hub_key, const std::vector<std::string>& hubs,
+           const std::string& signers) {
   // Check the node-config options before writing anything: a mistake leaves no half-made files.
   if (!node_cfg.empty()) {
     if (hub_key.empty()) return Fail("--node-config needs --hub-key, the hub's public key file", 2);
@@ -101,7 +112,14 @@ int Keygen(const std::string& id, const std::string& dir, bool force, const std:
       << "node_id: " << id << "\n"
       << "public_key_file: " << fs::absolute(fs::path(dir) / (id + ".pub")).string() << "\n"
       << "secret_key_file: " << fs::absolute(fs::path(dir) / (id + ".key")).string() << "\n"
-      << "hub_public_key_file: " << fs::absolute(hub_key).string() << "\n"
+      << "hub_public_key_file: " << fs::absolute(hub_key).string() << "\n";
+  if (const auto sign_key = fs::path(dir) / (id + ".sign.key"); fs::exists(sign_key))
+    out << "# signs this node's advisories and relays\n"
+        << "signing_key_file: " << fs::absolute(sign_key).string() << "\n";
+  if (!signers.empty())
+    out << "# whose signatures this node checks (renrakumo-hub signers)\n"
+        << "signers_file: " << fs::absolute(signers).string() << "\n";
+  out
       << "# contact routes in order of preference (the 2001 rules ask for at least two)\n"
       << "hubs:\n";
   for (const auto& h : hubs) {
@@ -163,7 +181,10 @@ int Listen(const Common& c, bool json, int count, int timeout_s, bool from_start
                                           : 0;
       continue;
     }
-    std::cout << (json ? cli::FormatJson(**next) + "\n" : cli::FormatReadable(**next)) << std::flush;
+    const client::Provenance provenance = client.Check(**next);
+    std::cout << (json ? cli::FormatJson(**next, &provenance) + "\n"
+                       : cli::FormatReadable(**next, &provenance))
+              << std::flush;
     ++received;
     if (auto s = client.CommitCursors(); !s) return Fail(s.error(), 1);
   }
@@ -299,6 +320,13 @@ int main(int argc, char** argv) {
   keygen->add_option("--node-config", node_cfg, "also write a node config file here");
   keygen->add_option("--hub-key", hub_key, "the hub's public key file (for --node-config)");
   keygen->add_option("--hub", hubs, "INGEST,FANOUT endpoints of a hub route (repeatable)");
+  bool signing = false;
+  std::string signers;
+  keygen->add_flag("--signing", signing,
+                   "write an Ed25519 signing key pair instead (<id>.sign.pub, .sign.key): for "
+                   "ministries, the Cabinet Secretariat, associations and vendors");
+  keygen->add_option("--signers", signers,
+                     "signers.yaml this node trusts (for --node-config; see renrakumo-hub signers)");
 
   cli::ReportOptions ro;
   auto* report = app.add_subcommand("report", "file an incident report with your ministry");
@@ -422,7 +450,9 @@ int main(int argc, char** argv) {
     env.mutable_acknowledgement()->set_comment(ack_comment);
     return SubmitAndReport(c, env, "amber");
   }
-  if (keygen->parsed()) return Keygen(id, dir, force, node_cfg, hub_key, hubs);
+  if (keygen->parsed())
+    return signing ? KeygenSigning(id, dir, force)
+                   : Keygen(id, dir, force, node_cfg, hub_key, hubs, signers);
   if (listen->parsed()) return Listen(c, json, count, timeout_s, from_start);
   if (relay->parsed()) return Relay(c, from, original_id, commentary);
   v1::Envelope env;

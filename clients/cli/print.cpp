@@ -89,7 +89,7 @@ std::string Body(const v1::Envelope& env) {
 
 }  // namespace
 
-std::string FormatReadable(const v1::Delivery& d) {
+std::string FormatReadable(const v1::Delivery& d, const client::Provenance* provenance) {
   v1::Envelope env;
   const bool ok = env.ParseFromString(d.envelope());
   std::string out = "── " + d.stream() + " #" + std::to_string(d.seq()) + "  " + d.kind() +
@@ -98,6 +98,10 @@ std::string FormatReadable(const v1::Delivery& d) {
   if (ok && (env.status() == v1::STATUS_EXERCISE || env.status() == v1::STATUS_TEST))
     out += "  *** " + Word(env.status()) + " ***";
   out += "\n";
+  if (provenance != nullptr) {
+    if (const std::string who = provenance->Describe(); !who.empty()) out += "   " + who + "\n";
+    if (!provenance->trusted()) out += "   !!! WARNING: " + provenance->trouble + "\n";
+  }
   out += ok ? Body(env) : "   (the envelope could not be decoded)\n";
   const bool repeats = ok && ((env.has_notice() && env.notice().text() == d.note()) ||
                               (env.has_relay() && env.relay().commentary() == d.note()));
@@ -105,7 +109,19 @@ std::string FormatReadable(const v1::Delivery& d) {
   return out;
 }
 
-std::string FormatJson(const v1::Delivery& d) {
+namespace {
+
+nlohmann::json CheckJson(const client::SignatureCheck& c) {
+  return {{"node", c.node},
+          {"name", c.name},
+          {"checked", c.checked},
+          {"verdict", std::string(config::VerdictName(c.result.verdict))},
+          {"reason", c.result.reason}};
+}
+
+}  // namespace
+
+std::string FormatJson(const v1::Delivery& d, const client::Provenance* provenance) {
   v1::Envelope env;
   nlohmann::json j;
   j["stream"] = d.stream();
@@ -125,6 +141,14 @@ std::string FormatJson(const v1::Delivery& d) {
         j["body"]["original"] = ToJson(original);
       j["body"].erase("original_envelope");
     }
+  }
+  if (provenance != nullptr) {
+    nlohmann::json p{{"trusted", provenance->trusted()}, {"summary", provenance->Describe()},
+                     {"fallback", provenance->fallback}};
+    if (provenance->issuer) p["issuer"] = CheckJson(*provenance->issuer);
+    if (provenance->relayer) p["relayer"] = CheckJson(*provenance->relayer);
+    if (!provenance->trusted()) p["trouble"] = provenance->trouble;
+    j["signatures"] = p;
   }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }

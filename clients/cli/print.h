@@ -4,11 +4,13 @@
 
 #include <string>
 
+#include "lib/provenance.h"
 #include "renrakumo/v1/wire.pb.h"
 
 namespace renrakumo::cli {
 
-std::string FormatReadable(const v1::Delivery& d);
-std::string FormatJson(const v1::Delivery& d);
+// `provenance` (from Client::Check) adds who signed it and whether the signatures hold.
+std::string FormatReadable(const v1::Delivery& d, const client::Provenance* provenance = nullptr);
+std::string FormatJson(const v1::Delivery& d, const client::Provenance* provenance = nullptr);
 
 }  // namespace renrakumo::cli

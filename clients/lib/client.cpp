@@ -81,12 +81,26 @@ Client::~Client() {
 
 const std::string& Client::route() const { return conn_->ingest_endpoint(); }
 
+Provenance Client::Check(const v1::Delivery& delivery) const {
+  return CheckProvenance(delivery, signers_.get());
+}
+
 Result<std::unique_ptr<Client>> Client::Connect(const v1::NodeConfig& config) {
   auto keys = LoadKeys(config);
   if (!keys) return Error{keys.error()};
   if (config.hubs().empty()) return Error{"the node config names no hub (hubs: [...])"};
   std::unique_ptr<Client> client(new Client(config));
   client->keys_ = std::make_unique<Keys>(*keys);
+  if (!config.signing_key_file().empty()) {
+    auto signer = config::Signer::FromFile(config.signing_key_file());
+    if (!signer) return Error{"signing_key_file: " + signer.error()};
+    client->signer_ = std::make_unique<config::Signer>(std::move(signer).value());
+  }
+  if (!config.signers_file().empty()) {
+    auto signers = SignerDirectory::Load(config.signers_file());
+    if (!signers) return Error{"signers_file: " + signers.error()};
+    client->signers_ = std::make_unique<SignerDirectory>(std::move(signers).value());
+  }
   if (auto s = client->ConnectAnyRoute(); !s) return Error{s.error()};
   auto cursors = Cursors::Load(client->cursor_file());
   if (!cursors) return Error{cursors.error()};
@@ -160,7 +174,14 @@ Result<SubmitOutcome> Client::Submit(v1::Envelope& envelope) {
   if (!core::IsWellFormedId(envelope.message_id()))  // it names a file in the outbox
     return Error{"message id '" + envelope.message_id() + "' must be 1 to 64 characters of "
                  "letters, digits, '.', '_', ':' or '-'"};
-  const std::string bytes = envelope.SerializeAsString();
+  std::string bytes = envelope.SerializeAsString();
+  // Advisories and relays carry this node's signature. Without a signing key they go as they
+  // are, and the hub answers why it refuses them (not permitted, or unsigned).
+  if ((envelope.has_advisory() || envelope.has_relay()) && signer_ != nullptr) {
+    auto signed_bytes = signer_->Sign(bytes);
+    if (!signed_bytes) return Error{signed_bytes.error()};
+    bytes = std::move(signed_bytes).value();
+  }
   const auto path = std::filesystem::path(OutboxDir()) / (envelope.message_id() + ".env");
   if (!config_.no_outbox())
     if (auto s = WriteDurably(path, bytes); !s) return Error{s.error()};

@@ -12,7 +12,9 @@
 #include <string>
 
 #include "core/result.h"
+#include "config/signing.h"
 #include "lib/cursors.h"
+#include "lib/provenance.h"
 #include "renrakumo/v1/config.pb.h"
 #include "renrakumo/v1/messages.pb.h"
 #include "renrakumo/v1/wire.pb.h"
@@ -45,6 +47,7 @@ class Client {
 
   // Submits `envelope` and waits for the hub's answer, resending with the same message id
   // until answered or submit_deadline_ms passes. Fills message_id and created_at if unset.
+  // Advisories and relays are signed with the node's signing_key_file, when it has one.
   Result<SubmitOutcome> Submit(v1::Envelope& envelope);
 
   // The next delivery, in sequence order per stream and never twice, or nullopt when none
@@ -60,6 +63,10 @@ class Client {
   // Records an acknowledgement (received, read, acted on) of a message delivered to this node.
   Result<SubmitOutcome> Acknowledge(const std::string& sender, const std::string& message_id,
                                     v1::AckState state, const std::string& comment = "");
+
+  // Who signed a delivery and whether the signatures hold, against the node's signers_file.
+  Provenance Check(const v1::Delivery& delivery) const;
+  bool checks_signatures() const { return signers_ != nullptr; }
 
   // Who was meant to get a message this node sent (or relayed), and how far each got.
   Result<v1::DeliveryStatus> Status(const std::string& sender, const std::string& message_id);
@@ -110,6 +117,8 @@ class Client {
   std::map<std::string, uint64_t> acked_;  // what the hub was last told we processed
   std::function<void(const std::string&)> notice_;
   std::unique_ptr<Keys> keys_;
+  std::unique_ptr<config::Signer> signer_;       // signs advisories and relays
+  std::unique_ptr<SignerDirectory> signers_;     // whose signatures this node trusts
 };
 
 // A fresh random message id ("m-" and 32 hex digits).

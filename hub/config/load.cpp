@@ -33,27 +33,39 @@ std::string NodeLabel(int index, const v1::Node& node) {
   return "nodes[" + std::to_string(index) + "]" + (node.id().empty() ? "" : " (" + node.id() + ")");
 }
 
-// Fills node->public_keys from its public_key_file, or else from <keys_dir>/<id>.pub.
-Status AttachKeys(const std::string& dir, const std::string& keys_dir, int index,
-                  v1::Node* node) {
-  const std::string label = NodeLabel(index, *node);
-  if (!node->public_key_file().empty()) {
-    Resolve(dir, node->mutable_public_key_file());
-    Result<std::string> key = ReadKeyFile(node->public_key_file(), /*secret=*/false);
-    if (!key) return Error{label + ".public_key_file: " + key.error()};
-    node->add_public_keys(std::move(key).value());
+// Fills one kind of key list (CURVE `public_keys` or Ed25519 `signing_keys`) from its file
+// field, or else from <keys_dir>/<id><suffix>.
+Status AttachKeyList(const std::string& dir, const std::string& keys_dir, const std::string& label,
+                     const std::string& id, std::string* file, const std::string& file_field,
+                     google::protobuf::RepeatedPtrField<std::string>* keys,
+                     const std::string& suffix) {
+  if (!file->empty()) {
+    Resolve(dir, file);
+    Result<std::string> key = ReadKeyFile(*file, /*secret=*/false);
+    if (!key) return Error{label + "." + file_field + ": " + key.error()};
+    keys->Add(std::move(key).value());
   }
   // Only well-formed ids become file names: an id like "../x" must not pick a file elsewhere.
-  if (node->public_keys_size() > 0 || keys_dir.empty() || !core::IsValidId(node->id())) {
-    return Ok{};
-  }
-  const fs::path candidate = fs::path(keys_dir) / (node->id() + ".pub");
+  if (!keys->empty() || keys_dir.empty() || !core::IsValidId(id)) return Ok{};
+  const fs::path candidate = fs::path(keys_dir) / (id + suffix);
   std::error_code ec;
   if (!fs::is_regular_file(candidate, ec)) return Ok{};
   Result<std::string> key = ReadKeyFile(candidate.string(), /*secret=*/false);
   if (!key) return Error{label + ": " + key.error()};
-  node->add_public_keys(std::move(key).value());
+  keys->Add(std::move(key).value());
   return Ok{};
+}
+
+// Fills node->public_keys (CURVE) and node->signing_keys (Ed25519) from their files.
+Status AttachKeys(const std::string& dir, const std::string& keys_dir, int index,
+                  v1::Node* node) {
+  const std::string label = NodeLabel(index, *node);
+  if (auto s = AttachKeyList(dir, keys_dir, label, node->id(), node->mutable_public_key_file(),
+                             "public_key_file", node->mutable_public_keys(), ".pub");
+      !s)
+    return s;
+  return AttachKeyList(dir, keys_dir, label, node->id(), node->mutable_signing_key_file(),
+                       "signing_key_file", node->mutable_signing_keys(), ".sign.pub");
 }
 
 }  // namespace
@@ -119,8 +131,9 @@ Result<v1::NodeConfig> LoadNodeConfig(const std::string& path) {
   // An unset state_dir is the file's own directory; a relative one is relative to it.
   if (c.state_dir().empty()) c.set_state_dir(dir.empty() ? "." : dir);
   else Resolve(dir, c.mutable_state_dir());
-  for (std::string* p : {c.mutable_public_key_file(),
-                         c.mutable_secret_key_file(), c.mutable_hub_public_key_file()}) {
+  for (std::string* p : {c.mutable_public_key_file(), c.mutable_secret_key_file(),
+                         c.mutable_hub_public_key_file(), c.mutable_signing_key_file(),
+                         c.mutable_signers_file()}) {
     Resolve(dir, p);
   }
   if (!c.hub_public_key_file().empty()) {

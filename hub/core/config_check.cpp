@@ -312,6 +312,19 @@ class TopologyChecker {
                                       : Quote(key) + " is also a key of " + NodeAt(first->second) +
                                             "; a key must identify one node");
       }
+      for (int j = 0; j < n.signing_keys_size(); ++j) {
+        const std::string& key = n.signing_keys(j);
+        const std::string where = Item(NodeAt(i) + ".signing_keys", j);
+        if (!IsZ85Key(key)) {
+          Add(where, Quote(key) + " is not an Ed25519 public signing key (40 characters of Z85 text)");
+          continue;
+        }
+        auto [first, fresh] = owner.emplace(key, i);
+        if (fresh) continue;
+        Add(where, first->second == i ? Quote(key) + " is listed twice"
+                                      : Quote(key) + " is also a key of " + NodeAt(first->second) +
+                                            "; a key must identify one node");
+      }
     }
   }
 
@@ -339,6 +352,12 @@ class TopologyChecker {
     if (n.public_keys().empty()) {
       Add(NodeAt(i), "no public key; it cannot connect until one is listed in public_keys, "
                      "public_key_file or <keys_dir>/" + n.id() + ".pub");
+    }
+    const bool signs = n.kind() == v1::NODE_KIND_MINISTRY || n.kind() == v1::NODE_KIND_CABINET ||
+                       n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor();
+    if (signs && n.signing_keys().empty()) {
+      Add(NodeAt(i), "no signing key; its advisories and relays are refused until one is listed "
+                     "in signing_keys, signing_key_file or <keys_dir>/" + n.id() + ".sign.pub");
     }
     if (n.kind() != v1::NODE_KIND_MINISTRY) return;
     for (const v1::Sector& s : t_.sectors()) {

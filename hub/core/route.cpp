@@ -310,6 +310,7 @@ std::string_view RejectCodeName(v1::RejectCode code) {
     case v1::REJECT_UNSUPPORTED: return "unsupported";
     case v1::REJECT_STORE_FAILURE: return "store_failure";
     case v1::REJECT_TLP: return "tlp";
+    case v1::REJECT_SIGNATURE: return "signature";
     case v1::REJECT_TOO_LARGE: return "too_large";
     default: return "unspecified";
   }

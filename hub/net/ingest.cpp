@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "config/signing.h"
 #include "core/envelope_check.h"
 #include "core/route.h"
 #include "core/streams.h"
@@ -25,8 +26,10 @@ bool SameMessage(const std::string& stored, const std::string& submitted) {
   if (stored == submitted) return true;
   v1::Envelope a, b;
   if (!a.ParseFromString(stored) || !b.ParseFromString(submitted)) return false;
-  a.clear_created_at_ms();
+  a.clear_created_at_ms();  // a new timestamp means a new signature, too
   b.clear_created_at_ms();
+  a.clear_signature();
+  b.clear_signature();
   return a.SerializeAsString() == b.SerializeAsString();
 }
 
@@ -166,6 +169,32 @@ v1::Welcome Hub::MakeWelcome(const v1::Node& node) const {
   return w;
 }
 
+// Advisories and relays must carry their sender's Ed25519 signature, made with a signing key
+// the topology lists for the authenticated sender; any other body may carry one, and then it
+// must hold too. (A relay's original was checked when it was submitted, and the route checks
+// the relayed bytes are exactly those.)
+std::optional<core::Rejection> Hub::CheckSignature(const v1::Node& node, const v1::Envelope& env,
+                                                   const std::string& envelope_bytes) const {
+  if (!env.has_advisory() && !env.has_relay() && !env.has_signature()) return std::nullopt;
+  const std::vector<std::string> keys(node.signing_keys().begin(), node.signing_keys().end());
+  const auto v = config::VerifyEnvelope(envelope_bytes, keys, node.id());
+  std::string reason;
+  switch (v.verdict) {
+    case config::Verdict::kValid: return std::nullopt;
+    case config::Verdict::kUnsigned:
+      reason = "every " + std::string(core::BodyKind(env)) + " must be signed, and this one is not: set "
+               "signing_key_file in the node config (a key is made by: renrakumo keygen --signing)";
+      break;
+    case config::Verdict::kUnknownKey:
+      reason = v.reason + (keys.empty() ? ": the hub operator must list its signing key in the "
+                                          "topology (signing_keys)"
+                                        : " in the hub's topology: sign with a listed key");
+      break;
+    case config::Verdict::kInvalid: reason = v.reason; break;
+  }
+  return core::Rejection{v1::REJECT_SIGNATURE, reason};
+}
+
 void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
                        const std::string& envelope_bytes) {
   v1::Envelope env;
@@ -228,6 +257,8 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
   std::vector<std::string> warnings;
   std::optional<core::Rejection> refusal;
   if (!decision.accepted) refusal = decision.rejection;
+  else if (auto unsigned_or_forged = CheckSignature(node, env, envelope_bytes))
+    refusal = unsigned_or_forged;  // after the route: "operators may not advise" comes first
   else if (auto bad = core::CheckHandling(*options_.topology, node, env, decision,
                                           env.has_relay() && referenced ? &*referenced : nullptr))
     refusal = bad;  // TLP 2.0: may this marking reach these streams?

@@ -278,7 +278,8 @@ int Run(const Options& o) {
     std::fprintf(stderr, "fan-out to %zu subscribers...\n", n);
     v1::Envelope warning = warning_template;
     warning.set_message_id("w-" + std::to_string(++warnings));
-    const std::string request = EncodeSubmit(static_cast<uint64_t>(warnings), warning);
+    const std::string request =
+        EncodeSignedSubmit(static_cast<uint64_t>(warnings), warning, net.mic_signing);
     FanoutFigures b = Fanout(agents, base->fanout_endpoint(), key, n,
                              [&] { return base->subscriptions(); }, base_issuer, request,
                              o.connect_rate);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <stdexcept>
 
+#include "config/signing.h"
 #include "core/config_check.h"
 #include "renrakumo/v1/wire.pb.h"
 
@@ -49,6 +50,8 @@ SyntheticNetwork MakeSyntheticNetwork(size_t finance_operators, size_t telecom_o
   net.mic_keys = config::GenerateKeyPair();
   net.jba_keys = config::GenerateKeyPair();
   net.cabinet_keys = config::GenerateKeyPair();
+  net.fsa_signing = config::GenerateSigningKeyPair();
+  net.mic_signing = config::GenerateSigningKeyPair();
   v1::Topology& t = net.topology;
 
   v1::Sector* finance = t.add_sectors();
@@ -71,8 +74,10 @@ SyntheticNetwork MakeSyntheticNetwork(size_t finance_operators, size_t telecom_o
   telecom->add_critical_systems("network_management");
 
   AddNode(t, "cabinet", v1::NODE_KIND_CABINET, "", net.cabinet_keys);
-  AddNode(t, "fsa", v1::NODE_KIND_MINISTRY, "", net.fsa_keys);
-  AddNode(t, "mic", v1::NODE_KIND_MINISTRY, "", net.mic_keys);
+  AddNode(t, "fsa", v1::NODE_KIND_MINISTRY, "", net.fsa_keys)
+      ->add_signing_keys(net.fsa_signing.public_z85);
+  AddNode(t, "mic", v1::NODE_KIND_MINISTRY, "", net.mic_keys)
+      ->add_signing_keys(net.mic_signing.public_z85);
   v1::Node* jba = AddNode(t, "jba", v1::NODE_KIND_ASSOCIATION, "finance", net.jba_keys);
   for (size_t i = 0; i < finance_operators; ++i) {
     net.finance_ops.push_back(Numbered("bank", i));
@@ -125,6 +130,18 @@ std::string EncodeSubmit(uint64_t request_id, const v1::Envelope& envelope) {
   v1::IngestRequest req;
   req.set_request_id(request_id);
   envelope.SerializeToString(req.mutable_submit()->mutable_envelope());
+  return req.SerializeAsString();
+}
+
+std::string EncodeSignedSubmit(uint64_t request_id, const v1::Envelope& envelope,
+                               const config::KeyPair& signing) {
+  auto signer = config::Signer::FromSeed(signing.secret_z85);
+  if (!signer) throw std::runtime_error(signer.error());
+  auto bytes = signer->Sign(envelope.SerializeAsString());
+  if (!bytes) throw std::runtime_error(bytes.error());
+  v1::IngestRequest req;
+  req.set_request_id(request_id);
+  req.mutable_submit()->set_envelope(std::move(bytes).value());
   return req.SerializeAsString();
 }
 

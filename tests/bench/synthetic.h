@@ -23,6 +23,7 @@ struct SyntheticNetwork {
   std::vector<config::KeyPair> finance_keys;  // same order as finance_ops
   std::vector<config::KeyPair> telecom_keys;  // same order as telecom_ops
   config::KeyPair fsa_keys, mic_keys, jba_keys, cabinet_keys;
+  config::KeyPair fsa_signing, mic_signing;  // Ed25519: their advisories must be signed
 };
 
 // Builds the network; throws std::runtime_error naming the first validation error.
@@ -37,5 +38,8 @@ v1::Envelope MakeWarning(const std::string& message_id, const std::string& secto
 
 // The bytes of an IngestRequest submitting `envelope` under `request_id`.
 std::string EncodeSubmit(uint64_t request_id, const v1::Envelope& envelope);
+// The same, the envelope signed with `signing` (a ministry's Ed25519 key pair).
+std::string EncodeSignedSubmit(uint64_t request_id, const v1::Envelope& envelope,
+                               const config::KeyPair& signing);
 
 }  // namespace renrakumo::bench

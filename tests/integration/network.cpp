@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
 
 #include <zmq.hpp>
@@ -9,6 +10,7 @@
 #include "config/keys.h"
 #include "config/load.h"
 #include "config/rules_load.h"
+#include "config/signing.h"
 #include "store/sqlite_journal.h"
 
 namespace renrakumo::testing {
@@ -41,15 +43,33 @@ TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak,
   // Keys for every node of the sample topology, written where the topology loader looks.
   auto bare = config::LoadTopology(RENRAKUMO_SOURCE_DIR "/config/topology.yaml", "");
   if (!bare) throw std::runtime_error(bare.error());
-  for (const auto& n : bare->topology.nodes())
+  for (const auto& n : bare->topology.nodes()) {
     if (auto s = config::WriteKeyPair((dir_ / "keys").string(), n.id(), config::GenerateKeyPair(),
                                       false);
         !s)
       throw std::runtime_error(s.error());
+    // Signing keys for the nodes that issue advisories or relay them.
+    const bool signs = n.kind() == v1::NODE_KIND_MINISTRY || n.kind() == v1::NODE_KIND_CABINET ||
+                       n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor();
+    if (!signs) continue;
+    if (auto s = config::WriteSigningKeyPair((dir_ / "keys").string(), n.id(),
+                                             config::GenerateSigningKeyPair(), false);
+        !s)
+      throw std::runtime_error(s.error());
+  }
   auto loaded = config::LoadTopology(RENRAKUMO_SOURCE_DIR "/config/topology.yaml",
                                      (dir_ / "keys").string());
   if (!loaded) throw std::runtime_error(loaded.error());
   topology_ = std::make_shared<const core::Topology>(loaded->topology);
+  // The signers every node trusts, as `renrakumo-hub signers` would write them.
+  std::ofstream signers(dir_ / "signers.yaml");
+  signers << "signers:\n";
+  for (const auto& n : loaded->topology.nodes()) {
+    if (n.signing_keys().empty()) continue;
+    signers << "  - node: " << n.id() << "\n    name: \"" << n.name() << "\"\n    keys:\n";
+    for (const auto& k : n.signing_keys()) signers << "      - \"" << k << "\"\n";
+  }
+  if (!signers.flush()) throw std::runtime_error("cannot write signers.yaml");
 
   hub_config_.set_network_name("integration test network");
   hub_config_.set_ingest_endpoint("tcp://127.0.0.1:*");
@@ -106,12 +126,26 @@ std::string TestNetwork::KeyOf(const std::string& id, bool secret) const {
   return *key;
 }
 
+std::string TestNetwork::EnvelopeBytes(const std::string& sender, const v1::Envelope& env) const {
+  std::string bytes = env.SerializeAsString();
+  const auto key = dir_ / "keys" / (sender + ".sign.key");
+  if (!(env.has_advisory() || env.has_relay()) || !fs::exists(key)) return bytes;
+  auto signer = config::Signer::FromFile(key.string());
+  if (!signer) throw std::runtime_error(signer.error());
+  auto signed_bytes = signer->Sign(bytes);
+  if (!signed_bytes) throw std::runtime_error(signed_bytes.error());
+  return *signed_bytes;
+}
+
 v1::NodeConfig TestNetwork::NodeConfig(const std::string& id) const {
   v1::NodeConfig c;
   c.set_node_id(id);
   c.set_public_key_file((dir_ / "keys" / (id + ".pub")).string());
   c.set_secret_key_file((dir_ / "keys" / (id + ".key")).string());
   c.set_hub_public_key(hub_keys_public_);
+  if (const auto sign_key = dir_ / "keys" / (id + ".sign.key"); fs::exists(sign_key))
+    c.set_signing_key_file(sign_key.string());
+  c.set_signers_file((dir_ / "signers.yaml").string());
   auto* route = c.add_hubs();
   route->set_ingest_endpoint(hub_->ingest_endpoint());
   route->set_fanout_endpoint(hub_->fanout_endpoint());
@@ -205,7 +239,7 @@ size_t SubmitMany(const TestNetwork& net, const std::string& sender,
       if (answered[i]) continue;
       v1::IngestRequest req;
       req.set_request_id(i + 1);
-      req.mutable_submit()->set_envelope(envelopes[i].SerializeAsString());
+      req.mutable_submit()->set_envelope(net.EnvelopeBytes(sender, envelopes[i]));
       dealer.send(zmq::buffer(req.SerializeAsString()), zmq::send_flags::none);
     }
     zmq::message_t msg;

@@ -37,6 +37,9 @@ class TestNetwork {
   const std::filesystem::path& dir() const { return dir_; }
   std::string hub_public_key() const { return hub_keys_public_; }
   std::string KeyOf(const std::string& id, bool secret) const;
+  // `env` encoded as `sender`'s client library would send it: advisories and relays signed
+  // with the sender's signing key when it has one.
+  std::string EnvelopeBytes(const std::string& sender, const v1::Envelope& env) const;
 
   // Stops the hub thread and starts a new hub on the same journal and ports.
   void RestartHub();

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "config/signing.h"
 #include "network.h"
 
 namespace renrakumo::testing {
@@ -159,7 +160,16 @@ TEST(Workflow, AnAdvisoryTheAssociationDoesNotRelayInTimeIsDeliveredDirectly) {
     v1::Envelope env;
     ASSERT_TRUE(env.ParseFromString(got[0].envelope()));
     ASSERT_TRUE(env.has_relay());
-    EXPECT_EQ(env.relay().original_envelope(), advisory.SerializeAsString());  // unaltered
+    // Unaltered: the issuer's bytes, its signature included, which the member checks.
+    auto unsigned_part = config::SignedPart(env.relay().original_envelope());
+    ASSERT_TRUE(unsigned_part);
+    EXPECT_EQ(*unsigned_part, advisory.SerializeAsString());
+    const auto provenance = node->Check(got[0]);
+    EXPECT_TRUE(provenance.trusted()) << provenance.trouble;
+    EXPECT_TRUE(provenance.fallback);
+    ASSERT_TRUE(provenance.issuer);
+    EXPECT_EQ(provenance.issuer->result.verdict, config::Verdict::kValid);
+    EXPECT_THAT(provenance.Describe(), HasSubstr("issued by Financial Services Agency"));
     EXPECT_THAT(got[0].note(), HasSubstr("fallback"));
     // A member can acknowledge the government's advisory it got through the fallback.
     auto ack = node->Acknowledge("fsa", "fsa-urgent", v1::ACK_READ);

@@ -15,6 +15,7 @@ namespace renrakumo::clitest {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::Not;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using Json = nlohmann::json;
@@ -205,6 +206,7 @@ TEST_F(HubTest, MinistryAdvisoryIsRelayedByTheAssociationToItsMembers) {
   EXPECT_THAT(heard.out, HasSubstr("Patch the gateway"));
   EXPECT_THAT(heard.out, HasSubstr("advisory from fsa"));
   EXPECT_THAT(heard.out, HasSubstr(id));
+  EXPECT_THAT(heard.out, HasSubstr("issued by Financial Services Agency (金融庁) (signature valid)"));
 
   const RunResult relay = As("jba", {"relay", "--from", "fsa", "--original", id, "--commentary",
                                      "members: apply today"});
@@ -223,6 +225,19 @@ TEST_F(HubTest, MinistryAdvisoryIsRelayedByTheAssociationToItsMembers) {
   EXPECT_EQ(d["body"].value("commentary", ""), "members: apply today");
   ASSERT_TRUE(d["body"].contains("original")) << d.dump();
   EXPECT_EQ(d["body"]["original"]["advisory"].value("title", ""), "Patch the gateway") << d.dump();
+  ASSERT_TRUE(d.contains("signatures")) << d.dump();
+  EXPECT_TRUE(d["signatures"].value("trusted", false)) << d.dump();
+  EXPECT_EQ(d["signatures"]["issuer"].value("verdict", ""), "valid") << d.dump();
+  EXPECT_EQ(d["signatures"]["relayer"].value("verdict", ""), "valid") << d.dump();
+
+  // The person on duty reads who stands behind it.
+  const RunResult readable = As("regional-bank-b", {"listen", "--count", "1", "--timeout", "20",
+                                                    "--from-start"});
+  ASSERT_EQ(readable.exit_code, 0) << readable.Describe();
+  EXPECT_THAT(readable.out,
+              HasSubstr("issued by Financial Services Agency (金融庁) (signature valid), relayed by "
+                        "Japanese Bankers Association (全国銀行協会) (signature valid)"));
+  EXPECT_THAT(readable.out, Not(HasSubstr("WARNING")));
 }
 
 TEST_F(HubTest, MinistryAdvisoryReachesADirectSectorsOperators) {

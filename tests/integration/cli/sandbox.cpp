@@ -7,6 +7,7 @@
 #include <fstream>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 namespace renrakumo::clitest {
@@ -57,10 +58,18 @@ RunResult Sandbox::Hub(std::vector<std::string> args) const {
 
 RunResult Sandbox::Keygen(const std::string& id, bool node_config,
                           const std::vector<std::string>& extra) const {
+  // The sample topology's nodes that issue or relay advisories sign them.
+  static const std::set<std::string> kSigners = {"cabinet", "mic",  "fsa",  "mlit", "meti",
+                                                 "jba",     "fisc", "fepc", "jga",  "vendor-x"};
+  if (node_config && kSigners.count(id) != 0 && !fs::exists(keys() / (id + ".sign.key"))) {
+    const RunResult r = Cli({"keygen", "--id", id, "--dir", keys().string(), "--signing"});
+    if (r.exit_code != 0) return r;
+  }
   std::vector<std::string> args = {"keygen", "--id", id, "--dir", keys().string()};
   if (node_config) {
     args.insert(args.end(), {"--node-config", NodeConfig(id), "--hub-key",
-                             (keys() / "hub.pub").string(), "--hub", ingest() + "," + fanout()});
+                             (keys() / "hub.pub").string(), "--hub", ingest() + "," + fanout(),
+                             "--signers", (dir_ / "signers.yaml").string()});
   }
   args.insert(args.end(), extra.begin(), extra.end());
   return Cli(args);
@@ -85,6 +94,10 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
         "keys_dir: keys\n"
         "journal_path: journal.db\n"
         "log_level: debug\n");
+  // What every node pins: the signing keys of the topology, as the hub operator hands them out.
+  const RunResult signers = Hub({"signers", "-c", (dir_ / "hub.yaml").string(), "-o",
+                                 (dir_ / "signers.yaml").string()});
+  if (signers.exit_code != 0) return ::testing::AssertionFailure() << signers.Describe();
   return ::testing::AssertionSuccess();
 }
 

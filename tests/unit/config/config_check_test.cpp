@@ -252,7 +252,11 @@ TEST(TopologyWarnings, NodesWithoutKeys) {
   const std::vector<std::string> w = TopologyWarnings(With(""));
   EXPECT_THAT(w, Contains(HasSubstr("nodes[5] (megabank-a): no public key; it cannot connect "
                                     "until one is listed")));
-  EXPECT_EQ(w.size(), 8u);  // every node of the base network
+  EXPECT_THAT(w, Contains(HasSubstr("nodes[1] (fsa): no signing key; its advisories and relays "
+                                    "are refused")));
+  // Every node of the base network lacks a CURVE key; cabinet, the three ministries and
+  // the association also lack a signing key.
+  EXPECT_EQ(w.size(), 8u + 5u);
 }
 
 TEST(TopologyWarnings, UnusedRelaysAndNonProvidersInViaServedSector) {

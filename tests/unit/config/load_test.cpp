@@ -7,12 +7,14 @@
 #include <gtest/gtest.h>
 
 #include "config/keys.h"
+#include "config/signing.h"
 #include "temp_dir.h"
 
 namespace renrakumo::config {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::Each;
 using ::testing::HasSubstr;
@@ -73,9 +75,15 @@ TEST(ShippedConfig, TopologyLoadsAndValidates) {
   EXPECT_EQ(SectorNamed(t, "electricity").serious_failure_thresholds_size(), 2);
   EXPECT_EQ(SectorNamed(t, "railway").serious_failure_thresholds_size(), 2);
   EXPECT_EQ(SectorNamed(t, "gas").serious_failure_thresholds(0).min_households(), 500u);
-  // No keys in the empty keys_dir: every node is reported, none rejected.
-  EXPECT_EQ(loaded->warnings.size(), static_cast<std::size_t>(t.nodes_size()));
-  EXPECT_THAT(loaded->warnings, Each(HasSubstr("no public key")));
+  // No keys in the empty keys_dir: every node is reported, none rejected; the nodes that
+  // issue or relay advisories lack a signing key, too.
+  std::size_t signers = 0;
+  for (const v1::Node& n : t.nodes())
+    signers += n.kind() == v1::NODE_KIND_MINISTRY || n.kind() == v1::NODE_KIND_CABINET ||
+               n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor();
+  EXPECT_EQ(signers, 10u);  // 4 ministries, the Cabinet Secretariat, 4 associations, 1 vendor
+  EXPECT_EQ(loaded->warnings.size(), static_cast<std::size_t>(t.nodes_size()) + signers);
+  EXPECT_THAT(loaded->warnings, Each(AnyOf(HasSubstr("no public key"), HasSubstr("no signing key"))));
 }
 
 TEST(ShippedConfig, TopologyTakesKeysFromKeysDir) {
@@ -84,11 +92,19 @@ TEST(ShippedConfig, TopologyTakesKeysFromKeysDir) {
   ASSERT_TRUE(first.ok()) << first.error();
   for (const v1::Node& n : first->topology.nodes()) {
     ASSERT_TRUE(WriteKeyPair(keys.Path(), n.id(), GenerateKeyPair(), false).ok());
+    if (n.kind() == v1::NODE_KIND_MINISTRY || n.kind() == v1::NODE_KIND_CABINET ||
+        n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor())
+      ASSERT_TRUE(WriteSigningKeyPair(keys.Path(), n.id(), GenerateSigningKeyPair(), false).ok());
   }
   Result<LoadedTopology> loaded = LoadTopology(Source("config/topology.yaml"), keys.Path());
   ASSERT_TRUE(loaded.ok()) << loaded.error();
   EXPECT_THAT(loaded->warnings, IsEmpty());
   for (const v1::Node& n : loaded->topology.nodes()) EXPECT_EQ(n.public_keys_size(), 1) << n.id();
+  const v1::Node* fsa = nullptr;
+  for (const v1::Node& n : loaded->topology.nodes()) fsa = n.id() == "fsa" ? &n : fsa;
+  ASSERT_NE(fsa, nullptr);
+  EXPECT_EQ(fsa->signing_keys_size(), 1);
+  EXPECT_NE(fsa->signing_keys(0), fsa->public_keys(0));
 }
 
 TEST(LoadHubConfig, DefaultsAndRelativePaths) {
@@ -164,7 +180,9 @@ TEST(LoadTopology, ReadsPublicKeyFileRelativeToTopologyAndKeysDirOtherwise) {
   EXPECT_THAT(t.nodes(4).public_keys(), IsEmpty());
   EXPECT_EQ(t.sectors(0).report_path(), v1::REPORT_PATH_TO_MINISTRY);  // the default
   EXPECT_THAT(loaded->warnings, ElementsAre(StartsWith(path + ": nodes[0] (cabinet): no public key"),
+                                            HasSubstr("nodes[0] (cabinet): no signing key"),
                                             HasSubstr("nodes[1] (mic): no public key"),
+                                            HasSubstr("nodes[1] (mic): no signing key"),
                                             HasSubstr("nodes[4] (carrier-c): no public key")));
 }
 

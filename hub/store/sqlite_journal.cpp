@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/sqlite_checkpointer.h"
 #include "store/sqlite_support.h"
 
 namespace renrakumo::store {
@@ -25,13 +26,16 @@ using detail::SqlSeq;
 using detail::StepOnce;
 
 SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Streams streams,
-                             KeyIndex keys)
+                             KeyIndex keys, std::unique_ptr<Checkpointer> checkpointer)
     : path_(std::move(path)),
       db_(std::move(db)),
       statements_(std::move(statements)),
       last_seq_(std::move(streams.last_seq)),
       floor_(std::move(streams.floor)),
-      keys_(std::move(keys)) {}
+      keys_(std::move(keys)),
+      checkpointer_(std::move(checkpointer)) {
+  checkpointer_->Watch(db_.get());
+}
 
 SqliteJournal::~SqliteJournal() = default;
 

@@ -15,6 +15,7 @@
 // acknowledgements, relays, retention), sqlite_support.h/.cpp (shared helpers).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -30,6 +31,18 @@ struct sqlite3_stmt;
 
 namespace renrakumo::store {
 
+class Checkpointer;
+
+// When the journal's background thread checkpoints the WAL (see sqlite_checkpointer.h).
+struct CheckpointOptions {
+  int64_t start_bytes = int64_t{16} << 20;   // WAL size that starts a PASSIVE checkpoint
+  int64_t limit_bytes = int64_t{256} << 20;  // WAL size that forces a TRUNCATE checkpoint
+};
+
+struct JournalOptions {
+  CheckpointOptions checkpoint;
+};
+
 // Walks the audit trail of the journal at path and checks every entry's hash and its link to
 // the one before. Returns "N audit entries, chain intact", or an Error naming the first
 // broken entry.
@@ -39,7 +52,9 @@ Result<std::string> VerifyAuditChain(const std::string& path);
 // sentence naming the path, a file that is not a renrakumo journal, a journal written by a
 // newer schema, and a damaged journal (integrity check, orphan deliveries, or a stream whose
 // stored sequence numbers are not exactly floor+1..last).
-Result<core::JournalPtr> OpenSqliteJournal(const std::string& path);
+// A second connection and a thread checkpoint the WAL (the loop's COMMITs never do).
+Result<core::JournalPtr> OpenSqliteJournal(const std::string& path,
+                                           const JournalOptions& options = {});
 
 class SqliteJournal final : public core::Journal {
  public:
@@ -89,10 +104,13 @@ class SqliteJournal final : public core::Journal {
   };
 
   // Use OpenSqliteJournal(); this takes the parts it has already opened and checked.
-  SqliteJournal(std::string path, Db db, Statements statements, Streams streams, KeyIndex keys);
+  SqliteJournal(std::string path, Db db, Statements statements, Streams streams, KeyIndex keys,
+                std::unique_ptr<Checkpointer> checkpointer);
 
   // The in-memory index's hash of an idempotency key (stable within a process only).
   static uint64_t KeyHash(std::string_view sender, std::string_view message_id);
+
+  Checkpointer& checkpointer() { return *checkpointer_; }
   ~SqliteJournal() override;
   SqliteJournal(const SqliteJournal&) = delete;
   SqliteJournal& operator=(const SqliteJournal&) = delete;
@@ -180,6 +198,9 @@ class SqliteJournal final : public core::Journal {
   SeqMap last_seq_;
   SeqMap floor_;
   KeyIndex keys_;  // every stored message's key; changed only after COMMIT succeeds
+  // Declared after db_: stopped, and its connection closed, before db_ closes, so that the
+  // last connection's close checkpoints the WAL and removes it.
+  std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 }  // namespace renrakumo::store

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite_checkpointer.h"
 #include "store/sqlite_journal.h"
 #include "store/sqlite_support.h"
 
@@ -403,7 +404,7 @@ Result<SqliteJournal::KeyIndex> LoadKeys(sqlite3* db, const std::string& path) {
 
 }  // namespace
 
-Result<core::JournalPtr> OpenSqliteJournal(const std::string& path) {
+Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const JournalOptions& options) {
   auto db = OpenFile(path);
   if (!db) return Error{db.error()};
   sqlite3* raw = db->get();
@@ -418,10 +419,15 @@ Result<core::JournalPtr> OpenSqliteJournal(const std::string& path) {
   if (!keys) return Error{keys.error()};
   auto statements = Prepare(raw, path);
   if (!statements) return Error{statements.error()};
+  auto page_size = Query(raw, "PRAGMA page_size");
+  if (!page_size || page_size.value().empty()) return Describe(path, raw, "cannot read its page size");
+  auto checkpointer = Checkpointer::Start(path, std::stoi(page_size.value()[0][0]), options.checkpoint);
+  if (!checkpointer) return Error{checkpointer.error()};
   Logger()->info("journal {} open: schema version {}, {} messages, {} streams ({} pruned)", path,
                  kSchemaVersion, keys->size(), streams->last_seq.size(), streams->floor.size());
   return core::JournalPtr(std::make_unique<SqliteJournal>(
-      path, std::move(*db), std::move(*statements), std::move(*streams), std::move(*keys)));
+      path, std::move(*db), std::move(*statements), std::move(*streams), std::move(*keys),
+      std::move(*checkpointer)));
 }
 
 void SqliteJournal::CloseDb::operator()(sqlite3* db) const { sqlite3_close(db); }

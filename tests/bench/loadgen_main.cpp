@@ -3,6 +3,7 @@
 // `--smoke` is the short run ctest uses: it checks that every message was accepted and
 // delivered, and asserts nothing about time.
 #include <sys/resource.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -82,6 +83,14 @@ size_t RaiseDescriptorLimit() {
 }
 
 int64_t NowNs() { return std::chrono::steady_clock::now().time_since_epoch().count(); }
+
+// CPU time of this process, every thread: the server under test (the other server idles
+// meanwhile; the clients run in the agent processes).
+int64_t ServerCpuNs() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -219,10 +228,14 @@ int Run(const Options& o) {
 
   for (size_t n : o.storm_ops) {
     std::fprintf(stderr, "report storm, %zu operators...\n", n);
+    const int64_t base_cpu0 = ServerCpuNs();
     AgentReply b = o.baseline ? Storm(agent, base->ingest_endpoint(), key, n, o, false)
                               : AgentReply{};
+    const int64_t base_cpu = ServerCpuNs() - base_cpu0;
     const auto t0 = hub->loop_time();
+    const int64_t hub_cpu0 = ServerCpuNs();
     AgentReply h = Storm(agent, hub->ingest(), key, n, o, true);
+    const int64_t hub_cpu = ServerCpuNs() - hub_cpu0;
     const auto t1 = hub->loop_time();
     fail.Check(h.number("accepted") == static_cast<double>(o.storm_msgs),
                "storm " + std::to_string(n) + ": " + h.fields["accepted"] + " of " +
@@ -248,6 +261,10 @@ int Run(const Options& o) {
                     b.number("p50_us") / 1000});
     rows.push_back({s + " p99 submit->accepted", "ms", h.number("p99_us") / 1000,
                     b.number("p99_us") / 1000});
+    // Includes connecting and the warm-up pings of the storm's operators (the same for both).
+    rows.push_back({s + " server CPU per message", "us",
+                    static_cast<double>(hub_cpu) / 1000 / static_cast<double>(o.storm_msgs),
+                    static_cast<double>(base_cpu) / 1000 / static_cast<double>(o.storm_msgs)});
   }
 
   {

@@ -30,11 +30,17 @@ rm -rf "$STATE"
 mkdir -p "$STATE/nodes"
 "$CLI" keygen --id hub --dir "$STATE/keys" >/dev/null
 nodes=$(awk '/^nodes:/{n=1} n && /^ *- id:/{print $3}' config/topology.yaml)
+# Who signs: government, associations (their relays) and the vendor (its published advisories).
+signers=$(awk '/^nodes:/{n=1} n && /^ *- id:/{id=$3} n && /kind: (cabinet|ministry|association)|vendor: true/{print id}' \
+  config/topology.yaml)
+for id in $signers; do "$CLI" keygen --id "$id" --dir "$STATE/keys" --signing >/dev/null; done
 for id in $nodes; do
   "$CLI" keygen --id "$id" --dir "$STATE/keys" --node-config "$STATE/nodes/$id.yaml" \
-    --hub-key "$STATE/keys/hub.pub" --hub tcp://127.0.0.1:7401,tcp://127.0.0.1:7402 >/dev/null
+    --hub-key "$STATE/keys/hub.pub" --hub tcp://127.0.0.1:7401,tcp://127.0.0.1:7402 \
+    --signers "$STATE/signers.yaml" >/dev/null
 done
 echo "$(echo "$nodes" | wc -w) nodes: $(echo $nodes)"
+echo "Ed25519 signing keys for the $(echo "$signers" | wc -w) nodes that issue or relay advisories: $(echo $signers)"
 
 say "The demo's hub config: the shipped one, with a 3-second relay deadline for extreme advisories"
 # Real deadlines are minutes (config/rules.yaml); the demo shortens one so a fallback is seen.
@@ -43,6 +49,8 @@ sed -e "s#^topology_file: .*#topology_file: $ROOT/config/topology.yaml#" \
     -e "s#^rules_file: .*#rules_file: $STATE/rules.yaml#" -e "s#\.\./state#$STATE#g" \
     config/hub.yaml >"$STATE/hub.yaml"
 "$HUB" --check-config -c "$STATE/hub.yaml"
+# The signers every node pins (handed out like the hub's key): whose signatures it checks.
+"$HUB" signers -c "$STATE/hub.yaml" -o "$STATE/signers.yaml"
 "$HUB" -c "$STATE/hub.yaml" >"$STATE/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 1 100); do
@@ -105,6 +113,9 @@ as fepc listen --count 2 --timeout 20
 say "The topology is enforced: an operator cannot issue advisories, railway has no peer sharing"
 as megabank-a advise --sector finance --title "Fake warning" || true
 as railway-a share --title "Signal faults" --body "Anyone else?" || true
+say "A signature is not an identity: MLIT's software holding the FSA's stolen signing key is refused"
+sed "s#keys/mlit.sign.key#keys/fsa.sign.key#" "$STATE/nodes/mlit.yaml" >"$STATE/nodes/mlit-stolen-key.yaml"
+as mlit-stolen-key advise --sector railway --title "All clear: stand down" || true
 
 say "The hub's log agrees"
 grep -E "accepted|rejected" "$STATE/hub.log" | sed 's/^/  /'

@@ -93,8 +93,9 @@ TEST(ShippedConfig, TopologyTakesKeysFromKeysDir) {
   for (const v1::Node& n : first->topology.nodes()) {
     ASSERT_TRUE(WriteKeyPair(keys.Path(), n.id(), GenerateKeyPair(), false).ok());
     if (n.kind() == v1::NODE_KIND_MINISTRY || n.kind() == v1::NODE_KIND_CABINET ||
-        n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor())
+        n.kind() == v1::NODE_KIND_ASSOCIATION || n.vendor()) {
       ASSERT_TRUE(WriteSigningKeyPair(keys.Path(), n.id(), GenerateSigningKeyPair(), false).ok());
+    }
   }
   Result<LoadedTopology> loaded = LoadTopology(Source("config/topology.yaml"), keys.Path());
   ASSERT_TRUE(loaded.ok()) << loaded.error();

@@ -264,7 +264,8 @@ int Run(const Options& o) {
     // Includes connecting and the warm-up pings of the storm's operators (the same for both).
     rows.push_back({s + " server CPU per message", "us",
                     static_cast<double>(hub_cpu) / 1000 / static_cast<double>(o.storm_msgs),
-                    static_cast<double>(base_cpu) / 1000 / static_cast<double>(o.storm_msgs)});
+                    o.baseline ? static_cast<double>(base_cpu) / 1000 / static_cast<double>(o.storm_msgs)
+                               : 0.0});
   }
 
   {

@@ -37,7 +37,10 @@ SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Str
   checkpointer_->Watch(db_.get());
 }
 
-SqliteJournal::~SqliteJournal() = default;
+SqliteJournal::~SqliteJournal() {
+  // The hook points at the checkpointer, which is stopped before db_ closes.
+  sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+}
 
 // FNV-1a over sender, a separator byte no text contains (0xff is not UTF-8), and message_id,
 // then a final avalanche so that the map's buckets see every bit.

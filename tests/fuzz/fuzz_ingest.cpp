@@ -1,6 +1,7 @@
 // libFuzzer target over the hub's data plane as hub/net/ingest.cpp runs it, minus the
-// sockets, the journal and the clock: bytes -> IngestRequest -> Envelope -> CheckEnvelope ->
-// CheckTimes -> Route -> CheckHandling (TLP) -> the incident workflow and its deadlines.
+// sockets, the journal and the clock: bytes -> IngestRequest -> Envelope -> signatures ->
+// CheckEnvelope -> CheckTimes -> Route -> CheckHandling (TLP) -> the incident workflow and
+// its deadlines.
 // Everything on that path is pure core, so a crash, leak, hang or UB report here is one a
 // hostile (authenticated) node could cause.
 //
@@ -18,6 +19,7 @@
 #include <string>
 
 #include "config/load.h"
+#include "config/signing.h"
 #include "config/rules_load.h"
 #include "core/envelope_check.h"
 #include "core/recipients.h"
@@ -30,6 +32,7 @@ namespace renrakumo::fuzz {
 namespace {
 
 const World* world = nullptr;
+const config::Signer* signer = nullptr;  // a fixed key: the round trip below must verify
 
 void Check(bool ok, const char* invariant) {
   if (ok) return;
@@ -91,9 +94,31 @@ void RunDeadlines(const World& w, core::WorkflowState& state) {
   Check(false, "deadlines settle: completing what is due leaves nothing due again and again");
 }
 
+// The signature check reads hostile bytes at the wire-format level: whatever it is given,
+// the part it says a signature covers must decode as the same message without field 20, and
+// signing any decodable envelope must give bytes that verify.
+void Signatures(const v1::Node& sender, const std::string& bytes, const v1::Envelope& env) {
+  const std::vector<std::string> keys(sender.signing_keys().begin(), sender.signing_keys().end());
+  const config::Verification v = config::VerifyEnvelope(bytes, keys, sender.id());
+  Check(v.verdict == config::Verdict::kValid || !v.reason.empty(), "a failed check says why");
+  Result<std::string> part = config::SignedPart(bytes);
+  if (!part) return;
+  v1::Envelope stripped;
+  Check(stripped.ParseFromString(*part), "the signed part of a decodable envelope decodes");
+  Check(!stripped.has_signature(), "the signed part holds no signature");
+  Check(stripped.message_id() == env.message_id(), "stripping the signature keeps the message");
+  if (!env.has_advisory() && !env.has_relay()) return;  // signing costs; keep the rate up
+  Result<std::string> resigned = signer->Sign(bytes);
+  Check(resigned.ok(), "a decodable envelope can be signed");
+  Check(config::VerifyEnvelope(*resigned, {signer->public_key()}, "fuzz").verdict ==
+            config::Verdict::kValid,
+        "what was just signed verifies");
+}
+
 void Submit(const World& w, const v1::Node& sender, const std::string& bytes, uint64_t flags) {
   v1::Envelope env;
   if (!env.ParseFromString(bytes)) return;  // REJECT_MALFORMED
+  Signatures(sender, bytes, env);
   History h = ImagineHistory(w, sender, env, flags);
   const Outcome o = Decide(w, h, sender, env, kT0);
   if (o.refusal) {
@@ -125,6 +150,8 @@ void Streams(const core::Topology& t, const v1::Node& sender, const std::string&
 extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
   google::protobuf::SetLogHandler(nullptr);  // no I/O per input: parse errors are expected
   renrakumo::fuzz::world = renrakumo::fuzz::LoadWorld();
+  renrakumo::fuzz::signer = new renrakumo::config::Signer(
+      *renrakumo::config::Signer::FromSeed(renrakumo::config::GenerateSigningKeyPair().secret_z85));
   return 0;
 }
 

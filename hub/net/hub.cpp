@@ -241,12 +241,38 @@ void Hub::RevokeOnReload(const core::Topology& before, const core::Topology& aft
       audit_.push_back({NowMs(), "hub", "key_revoked", n.id(), key});
       revoked.push_back(n.id() + " " + key);
     }
+    // Signing keys: a removed one stops verifying at once (checked per message); record it.
+    const v1::Node* signer_now = after.node(n.id());
+    for (const auto& key : n.signing_keys()) {
+      const bool kept = signer_now != nullptr &&
+                        std::find(signer_now->signing_keys().begin(),
+                                  signer_now->signing_keys().end(), key) != signer_now->signing_keys().end();
+      if (kept) continue;
+      audit_.push_back({NowMs(), "hub", "signing_key_revoked", n.id(), key});
+      log->warn("reload removed signing key {} of {}: its signatures are refused from now on",
+                key, n.id());
+    }
     // A node that keeps its key but may no longer read a stream (a new sector, a new kind)
     // must lose that subscription too; only a subscription made now is checked afresh.
     const v1::Node* now = after.node(n.id());
     if (now == nullptr) continue;
     for (const auto& stream : core::ReadableStreams(before, n))
       if (!core::MayRead(after, *now, stream)) narrowed.push_back(n.id() + " " + stream);
+  }
+  // Keys a reload adds are key changes too: the audit trail shows when each became valid.
+  for (const auto& n : after.config().nodes()) {
+    const v1::Node* was = before.node(n.id());
+    auto had = [](const v1::Node* node, const auto& list, const std::string& key) {
+      return node != nullptr && std::find(list(*node).begin(), list(*node).end(), key) !=
+                                    list(*node).end();
+    };
+    auto curve = [](const v1::Node& x) -> const auto& { return x.public_keys(); };
+    auto signing = [](const v1::Node& x) -> const auto& { return x.signing_keys(); };
+    for (const auto& key : n.public_keys())
+      if (!had(was, curve, key)) audit_.push_back({NowMs(), "hub", "key_added", n.id(), key});
+    for (const auto& key : n.signing_keys())
+      if (!had(was, signing, key))
+        audit_.push_back({NowMs(), "hub", "signing_key_added", n.id(), key});
   }
   if (revoked.empty() && narrowed.empty()) return;
   auto list = [](const std::vector<std::string>& v) {

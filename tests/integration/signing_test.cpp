@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include "config/signing.h"
 #include "network.h"
 
@@ -11,6 +13,27 @@ namespace renrakumo::testing {
 namespace {
 
 using ::testing::HasSubstr;
+
+// "<action> <subject> <detail>" of the journal's audit entries whose action is LIKE `pattern`.
+std::vector<std::string> AuditActions(const TestNetwork& net, const std::string& pattern) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((net.dir() / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
+    ADD_FAILURE() << "cannot open the journal";
+    sqlite3_close(db);
+    return out;
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT action || ' ' || subject || ' ' || detail FROM audit "
+                         "WHERE action LIKE ?1 ORDER BY seq", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, pattern.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
 
 uint64_t SignatureRejections(const TestNetwork& net) {
   return net.hub().counters().rejections_by_code[v1::REJECT_SIGNATURE].load();
@@ -178,6 +201,10 @@ TEST(Signing, ARotatedOutSigningKeyStopsWorkingOnReloadWithoutARestart) {
   auto accepted = (*rotated)->Submit(after);
   ASSERT_TRUE(accepted) << accepted.error();
   EXPECT_TRUE(accepted->accepted) << accepted->rejected_reply.reason();
+  // The key change is in the audit trail (committed with the batch that accepted the above).
+  const auto changes = AuditActions(net, "signing_key_%");
+  EXPECT_THAT(changes, ::testing::Contains("signing_key_added fsa " + fresh.public_z85));
+  EXPECT_THAT(changes, ::testing::Contains(::testing::StartsWith("signing_key_revoked fsa ")));
 }
 
 TEST(Signing, WithoutASignersFileTheListenerSaysNothingWasChecked) {

@@ -217,8 +217,17 @@ int main(int argc, char** argv) {
     std::cerr << s.error() << "\n";
     return 2;
   }
+  // SIGHUP reloads the topology and the rules together; a bad file keeps both as they were.
+  auto reload_rules = [cfg](const core::Topology& t) -> Result<renrakumo::v1::Rules> {
+    auto fresh = config::LoadRules(cfg.rules_file());
+    if (!fresh) return renrakumo::Error{fresh.error()};
+    if (auto s = config::CheckSectorDeadlines(*fresh, t.config(), cfg.topology_file()); !s)
+      return renrakumo::Error{s.error()};
+    return fresh;
+  };
   auto hub = renrakumo::net::Hub::Create(
-      {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }, *rules}, std::move(*journal));
+      {cfg, *topology, *secret, [cfg] { return LoadTopology(cfg); }, *rules, reload_rules},
+      std::move(*journal));
   if (!hub) {
     spdlog::critical("{}", hub.error());
     return 1;

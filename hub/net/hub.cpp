@@ -2,6 +2,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -353,6 +354,17 @@ void Hub::Reload() {
     log->error("topology reload failed, keeping the current one: {}", fresh.error());
     return;
   }
+  std::optional<v1::Rules> rules;
+  if (options_.reload_rules) {
+    auto loaded = options_.reload_rules(**fresh);
+    if (!loaded) {
+      log->error("rules reload failed, keeping the current topology and rules: {}",
+                 loaded.error());
+      return;
+    }
+    if (!google::protobuf::util::MessageDifferencer::Equals(*loaded, options_.rules))
+      rules = std::move(*loaded);
+  }
   size_t keys_before = 0, keys_after = 0;
   for (const auto& n : options_.topology->config().nodes()) keys_before += n.public_keys_size();
   for (const auto& n : (*fresh)->config().nodes()) keys_after += n.public_keys_size();
@@ -364,6 +376,15 @@ void Hub::Reload() {
   const core::TopologyPtr before = options_.topology;
   options_.topology = *fresh;
   RevokeOnReload(*before, *options_.topology);
+  if (rules) {
+    // New deadlines and matrix: rebuild the workflow from the journal under them, exactly as
+    // a restart would. Actions already taken keep their stable ids, so none is repeated.
+    options_.rules = std::move(*rules);
+    workflow_ = {};
+    audit_.push_back({NowMs(), "hub", "reload", "rules", options_.config.rules_file()});
+    if (auto s = RebuildWorkflow(); !s) log->error("{}", s.error());
+    else log->info("rules reloaded from {}", options_.config.rules_file());
+  }
   ++counters_.topology_reloads;  // last: whoever waits on it sees the revocation done
   log->info("topology reloaded: {} nodes, {} sectors", options_.topology->config().nodes_size(),
             options_.topology->config().sectors_size());

@@ -34,6 +34,10 @@ class Hub {
     // Validated (config::LoadRules): the seed's workflow as data. Empty (no matrix) only in
     // tests and benchmarks of routing alone: then reports are not classified.
     v1::Rules rules;
+    // Called with the reloaded topology after reload_topology succeeded: the rules file read
+    // again and checked against it. Unset: the rules stay as they are. On error the hub keeps
+    // both the old topology and the old rules.
+    std::function<Result<v1::Rules>(const core::Topology&)> reload_rules;
   };
 
   static Result<std::unique_ptr<Hub>> Create(Options options, core::JournalPtr journal);

@@ -90,8 +90,10 @@ void TestNetwork::StartHub() {
   auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
   if (!journal) throw std::runtime_error(journal.error());
   auto reload = [this]() -> Result<core::TopologyPtr> { return topology_; };
-  auto hub = net::Hub::Create({hub_config_, topology_, hub_keys_secret_, reload, rules_},
-                              std::move(*journal));
+  auto reload_rules = [this](const core::Topology&) -> Result<v1::Rules> { return rules_; };
+  auto hub = net::Hub::Create(
+      {hub_config_, topology_, hub_keys_secret_, reload, rules_, reload_rules},
+      std::move(*journal));
   if (!hub) throw std::runtime_error(hub.error());
   hub_ = std::move(*hub);
   // Later restarts bind the same ports, so nodes reconnect to the same address.
@@ -113,6 +115,11 @@ void TestNetwork::ReloadTopology(v1::Topology topology) {
   reload_ = true;
   if (!WaitFor([&] { return hub_->counters().topology_reloads.load() > before; }))
     throw std::runtime_error("the hub did not apply the reloaded topology");
+}
+
+void TestNetwork::ReloadRules(v1::Rules rules) {
+  rules_ = std::move(rules);  // read by the loop after the flag, as the topology is
+  ReloadTopology(topology_->config());
 }
 
 void TestNetwork::RestartHub() {

@@ -49,6 +49,9 @@ class TestNetwork {
 
   // Swaps the hub's topology the way SIGHUP does, and waits until the loop applied it.
   void ReloadTopology(v1::Topology topology);
+  // Swaps the rules as a SIGHUP with an edited rules.yaml does (the topology stays).
+  void ReloadRules(v1::Rules rules);
+  const v1::Rules& rules() const { return rules_; }
 
   // Waits (bounded) until `condition` holds, polling the in-process hub's state.
   static bool WaitFor(const std::function<bool()>& condition,

@@ -146,6 +146,32 @@ TEST(Workflow, AnEscalationTheMinistryDoesNotSendIsRemindedAndTheCabinetToldItIs
   EXPECT_EQ(NoticeTexts(*cabinet2).size(), 1u);
 }
 
+TEST(Workflow, ShorterDeadlinesInAReloadedRulesFileApplyWithoutARestart) {
+  TestNetwork net;  // the shipped rules: a severe advisory's relay deadline is minutes away
+  auto fsa = net.Connect("fsa");
+  auto advisory = MakeAdvisory("fsa-reloaded", {"finance"});
+  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  auto jba = net.Connect("jba");
+  ASSERT_TRUE(jba->Fetch("node.jba.", 0, 1));  // the loop has run past the advisory
+  EXPECT_EQ(net.hub().counters().deadline_actions.load(), 0u);
+  // The operator shortens the relay deadline and sends SIGHUP: the advisory already filed is
+  // judged by the new rules, as after a restart, and the fallback happens once.
+  v1::Rules shorter = net.rules();
+  shorter.mutable_relay_deadlines()->set_severe_seconds(0);
+  net.ReloadRules(shorter);
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return net.hub().counters().deadline_actions.load() >= 1; }));
+  auto bank = net.Connect("megabank-a");
+  auto got = Drain(*bank);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].sender(), "hub");
+  EXPECT_THAT(got[0].note(), HasSubstr("fallback"));
+  // A second reload with the same rules repeats nothing.
+  net.ReloadRules(shorter);
+  auto again = net.Connect("regional-bank-b");
+  EXPECT_EQ(Drain(*again).size(), 1u);
+  EXPECT_TRUE(Drain(*bank).empty());
+}
+
 TEST(Workflow, AnAdvisoryTheAssociationDoesNotRelayInTimeIsDeliveredDirectly) {
   TestNetwork net({}, [](v1::Rules& r) { r.mutable_relay_deadlines()->set_severe_seconds(0); });
   auto fsa = net.Connect("fsa");

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "config/load.h"
 #include "sandbox.h"
@@ -74,6 +76,35 @@ class HubTest : public CliTest {
                      "--likelihood", "possible_unclear", "--narrative", "odd logins on the gateway"});
   }
 };
+
+// --- reload ---------------------------------------------------------------------------------
+
+TEST_F(CliTest, SighupReloadsTheRulesAndABrokenRulesFileKeepsTheRunningOnes) {
+  const std::string shipped = ReadFile(kSourceDir + "/config/rules.yaml");
+  const std::string rules = sb.Write("rules.yaml", shipped);
+  sb.set_rules_file(rules);
+  ASSERT_TRUE(sb.PrepareHub());
+  ASSERT_EQ(sb.Keygen("fsa").exit_code, 0);
+  ASSERT_TRUE(sb.StartHub());
+  sb.Write("rules.yaml", "relay_deadlines: {severe_seconds: [not a number\n");
+  sb.SignalHub(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] {
+    return sb.HubLog().find("rules reload failed, keeping the current topology and rules") !=
+           std::string::npos;
+  })) << sb.HubLog();
+  const RunResult still = As("fsa", {"status"});
+  EXPECT_EQ(still.exit_code, 0) << still.Describe();  // serving, with the rules it had
+  const std::string tighter =
+      std::regex_replace(shipped, std::regex(R"((\n *severe_seconds:) *[0-9]+)"), "$1 1200",
+                         std::regex_constants::format_first_only);
+  ASSERT_NE(tighter, shipped) << "rules.yaml has no severe_seconds to change";
+  sb.Write("rules.yaml", tighter);
+  sb.SignalHub(SIGHUP);
+  ASSERT_TRUE(WaitUntil([&] {
+    return sb.HubLog().find("rules reloaded from " + rules) != std::string::npos;
+  })) << sb.HubLog();
+  EXPECT_TRUE(sb.StopHub());
+}
 
 // --- keygen ---------------------------------------------------------------------------------
 

@@ -86,7 +86,7 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
         "# written by cli_tests\n"
         "network_name: \"cli test network\"\n"
         "topology_file: " + kSourceDir + "/config/topology.yaml\n"
-        "rules_file: " + kSourceDir + "/config/rules.yaml\n"
+        "rules_file: " + rules_file_ + "\n"
         "ingest_endpoint: \"" + ingest() + "\"\n"
         "fanout_endpoint: \"" + fanout() + "\"\n"
         "public_key_file: keys/hub.pub\n"
@@ -138,6 +138,10 @@ void Sandbox::KillHub() {
     return ::testing::AssertionFailure() << "renrakumo-hub did not stop cleanly on SIGTERM (wait status "
                                          << status << "):\n" << HubLog();
   return ::testing::AssertionSuccess();
+}
+
+void Sandbox::SignalHub(int sig) const {
+  if (hub_) ::kill(hub_->pid(), sig);
 }
 
 std::string Sandbox::HubLog() const { return ReadFile(dir_ / "hub.log"); }

@@ -55,9 +55,14 @@ class Sandbox {
   // SIGKILL, as a crash or power cut would: no clean shutdown. Removes the stale ipc files so
   // the next StartHub() waits for the new hub's sockets.
   void KillHub();
+  // Sends `sig` (e.g. SIGHUP) to the running hub.
+  void SignalHub(int sig) const;
+  // hub.yaml's rules_file (default: the shipped config/rules.yaml). Before PrepareHub.
+  void set_rules_file(const std::string& path) { rules_file_ = path; }
 
  private:
   std::filesystem::path dir_;
+  std::string rules_file_ = kSourceDir + "/config/rules.yaml";
   std::unique_ptr<Daemon> hub_;
 };
 

@@ -51,7 +51,7 @@ sed -e "s#^topology_file: .*#topology_file: $ROOT/config/topology.yaml#" \
 "$HUB" --check-config -c "$STATE/hub.yaml"
 # The signers every node pins (handed out like the hub's key): whose signatures it checks.
 "$HUB" signers -c "$STATE/hub.yaml" -o "$STATE/signers.yaml"
-"$HUB" -c "$STATE/hub.yaml" >"$STATE/hub.log" 2>&1 &
+"$HUB" -c "$STATE/hub.yaml" --log-level debug >"$STATE/hub.log" 2>&1 &
 hub_pid=$!
 for _ in $(seq 1 100); do
   "$CLI" status -n "$STATE/nodes/fsa.yaml" >/dev/null 2>&1 && break

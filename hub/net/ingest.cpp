@@ -354,12 +354,17 @@ void Hub::CommitBatch() {
       ++counters_.submits_accepted;
       const core::Commit& c = batch_[i];
       seen_.insert(core::StableHash(BatchKey(c.sender, c.message_id)));
-      log->info("accepted {} '{}' from {} → {}", c.kind, c.message_id, c.sender,
-                [&] {
-                  std::string s;
-                  for (const auto& p : (*positions)[i]) s += p.stream + "#" + std::to_string(p.seq) + " ";
-                  return s;
-                }());
+      // Government messages are rare and worth a line at info; reports, acknowledgements and
+      // sharing come in storms (every one is in the audit trail): debug, formatted only then.
+      const bool rare = c.kind == "advisory" || c.kind == "relay" || c.kind == "assessment" ||
+                        c.kind == "notice";
+      const auto level = rare ? spdlog::level::info : spdlog::level::debug;
+      if (log->should_log(level))
+        log->log(level, "accepted {} '{}' from {} → {}", c.kind, c.message_id, c.sender, [&] {
+          std::string s;
+          for (const auto& p : (*positions)[i]) s += p.stream + "#" + std::to_string(p.seq) + " ";
+          return s;
+        }());
       Publish(c, (*positions)[i]);
       if (const v1::Node* sender = options_.topology->node(c.sender))
         ApplyWorkflow(*sender, batch_envelopes_[i], c.accepted_at_ms);

@@ -36,7 +36,7 @@ status=0
 "$bench/renrakumo-loadgen" "${args[@]}" "$@" | tee "$build/loadgen-table.md" || status=$?
 
 # The core's decision path (decode + validate + route), in microseconds per message.
-"$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_Check|BM_Route|BM_Encode' \
+"$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_Check|BM_Route|BM_Encode|BM_Verify' \
   --benchmark_min_time=0.2 --benchmark_format=csv 2>/dev/null >"$build/micro.csv"
 awk -F, 'NR > 1 && $1 ~ /Decide_Report/ {
   us = $4 / 1000; printf "| %-52s | %14.2f | %14s | %7s | %9s | %4s |\n",

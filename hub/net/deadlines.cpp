@@ -111,10 +111,7 @@ void Hub::ActOnDeadlines(int64_t now_ms) {
                  action.deadline.subject(), positions.error());
       return;  // not completed: it comes due again on the next tick
     }
-    for (size_t i = 0; i < commits.size(); ++i) {
-      seen_.insert(core::StableHash(commits[i].sender + '\n' + commits[i].message_id));
-      Publish(commits[i], (*positions)[i]);
-    }
+    for (size_t i = 0; i < commits.size(); ++i) Publish(commits[i], (*positions)[i]);
     core::Complete(workflow_, action, now_ms);
     if (commits.empty()) continue;  // done before a restart: only the state needed catching up
     ++counters_.deadline_actions;

@@ -142,9 +142,6 @@ class Hub {
   std::vector<PendingAccept> cursor_replies_;              // answered once cursors are stored
   int64_t next_prune_ms_ = 0;
   core::WorkflowState workflow_;  // incidents and advisories with their deadlines
-  // StableHash(sender, message id) of every journalled message: a new message (the usual
-  // case) skips the journal lookup that only a retry needs. A collision just costs a lookup.
-  std::unordered_set<uint64_t> seen_;
   // Decisions waiting to join the next journal transaction's audit chain.
   std::vector<core::AuditEntry> audit_;
   std::string actor_;  // the node whose request is being decided (for the audit trail)

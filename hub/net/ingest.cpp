@@ -222,8 +222,9 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     pending_.push_back({routing_id, request_id, it->second, true, {}});
     return;
   }
-  const bool maybe_seen = seen_.count(core::StableHash(key)) != 0;
-  if (auto prior = maybe_seen ? journal_->Find(node.id(), env.message_id()) : std::nullopt) {
+  // The journal keeps every stored key in memory: a new message (the usual case) costs a
+  // hash lookup here, and only a retry reads the stored copy.
+  if (auto prior = journal_->Find(node.id(), env.message_id())) {
     if (!SameMessage(prior->envelope, envelope_bytes)) {
       Reject(routing_id, request_id, env.message_id(), v1::REJECT_DUPLICATE_CONFLICT,
              "message id '" + env.message_id() + "' was already used for a different message");
@@ -353,7 +354,6 @@ void Hub::CommitBatch() {
     for (size_t i = 0; i < batch_.size(); ++i) {
       ++counters_.submits_accepted;
       const core::Commit& c = batch_[i];
-      seen_.insert(core::StableHash(BatchKey(c.sender, c.message_id)));
       // Government messages are rare and worth a line at info; reports, acknowledgements and
       // sharing come in storms (every one is in the audit trail): debug, formatted only then.
       const bool rare = c.kind == "advisory" || c.kind == "relay" || c.kind == "assessment" ||

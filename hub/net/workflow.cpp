@@ -13,7 +13,6 @@ namespace renrakumo::net {
 Status Hub::RebuildWorkflow() {
   size_t applied = 0;
   auto scanned = journal_->ScanMessages([&](const core::StoredMessage& m) {
-    seen_.insert(core::StableHash(m.sender + '\n' + m.message_id));
     const v1::Node* node = options_.topology->node(m.sender);
     v1::Envelope env;
     if (node == nullptr || !env.ParseFromString(m.envelope)) return;  // removed since

@@ -54,17 +54,27 @@ renrakumo::Result<std::string> ReadHubKeys(const renrakumo::v1::HubConfig& hub) 
   return *secret;
 }
 
-int CheckConfig(const std::string& path) {
+// For the offline subcommands: hub.yaml and its topology, or the error sentence.
+struct OfflineConfig {
+  renrakumo::v1::HubConfig hub;
+  config::LoadedTopology topology;
+};
+Result<OfflineConfig> LoadOffline(const std::string& path) {
   auto hub = config::LoadHubConfig(path);
-  if (!hub) {
-    std::cerr << hub.error() << "\n";
-    return 2;
-  }
+  if (!hub) return renrakumo::Error{hub.error()};
   auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
-  if (!topo) {
-    std::cerr << topo.error() << "\n";
+  if (!topo) return renrakumo::Error{topo.error()};
+  return OfflineConfig{std::move(*hub), std::move(*topo)};
+}
+
+int CheckConfig(const std::string& path) {
+  auto offline = LoadOffline(path);
+  if (!offline) {
+    std::cerr << offline.error() << "\n";
     return 2;
   }
+  const auto* hub = &offline->hub;
+  const auto* topo = &offline->topology;
   auto rules = config::LoadRules(hub->rules_file());
   if (!rules) {
     std::cerr << rules.error() << "\n";
@@ -107,16 +117,14 @@ std::string Quoted(const std::string& s) {
 // signers.yaml for the nodes: every node of the topology that holds a signing key, with its
 // name, to be handed to nodes out of band (like the hub's public key).
 int WriteSigners(const std::string& config_path, const std::string& out_path) {
-  auto hub = config::LoadHubConfig(config_path);
-  if (!hub) {
-    std::cerr << hub.error() << "\n";
+  auto offline = LoadOffline(config_path);
+  if (!offline) {
+    std::cerr << offline.error() << "\n";
     return 2;
   }
-  auto topo = config::LoadTopology(hub->topology_file(), hub->keys_dir());
-  if (!topo) {
-    std::cerr << topo.error() << "\n";
-    return 2;
-  }
+  const auto* hub = &offline->hub;
+  for (const auto& w : offline->topology.warnings)  // e.g. a signer without a key
+    if (w.find("signing key") != std::string::npos) std::cerr << "warning: " << w << "\n";
   std::ostringstream y;
   y << "# Signers a node trusts: whose advisories and relays it checks, and with which keys.\n"
     << "# Written by renrakumo-hub signers from " << hub->topology_file() << ".\n"
@@ -125,7 +133,7 @@ int WriteSigners(const std::string& config_path, const std::string& out_path) {
     << "network_name: " << Quoted(hub->network_name()) << "\n"
     << "signers:\n";
   int n = 0;
-  for (const auto& node : topo->topology.nodes()) {
+  for (const auto& node : offline->topology.topology.nodes()) {
     if (node.signing_keys().empty()) continue;
     y << "  - node: " << node.id() << "\n    name: " << Quoted(node.name()) << "\n    keys:\n";
     for (const auto& k : node.signing_keys()) y << "      - " << Quoted(k) << "\n";

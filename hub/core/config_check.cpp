@@ -295,36 +295,27 @@ class TopologyChecker {
                      (cabinets.empty() ? std::string("none") : JoinIds(cabinets)));
   }
 
+  // CURVE and signing keys alike: well-formed, and each one names a single node.
   void CheckKeys() {
     std::map<std::string, int> owner;
+    auto check = [&](int i, const auto& keys, const std::string& field, const std::string& what) {
+      for (int j = 0; j < keys.size(); ++j) {
+        const std::string& key = keys.Get(j);
+        const std::string where = Item(NodeAt(i) + "." + field, j);
+        if (!IsZ85Key(key)) {
+          Add(where, Quote(key) + " is not " + what + " (40 characters of Z85 text)");
+          continue;
+        }
+        auto [first, fresh] = owner.emplace(key, i);
+        if (fresh) continue;
+        Add(where, first->second == i ? Quote(key) + " is listed twice"
+                                      : Quote(key) + " is also a key of " + NodeAt(first->second) +
+                                            "; a key must identify one node");
+      }
+    };
     for (int i = 0; i < t_.nodes_size(); ++i) {
-      const v1::Node& n = t_.nodes(i);
-      for (int j = 0; j < n.public_keys_size(); ++j) {
-        const std::string& key = n.public_keys(j);
-        const std::string where = Item(NodeAt(i) + ".public_keys", j);
-        if (!IsZ85Key(key)) {
-          Add(where, Quote(key) + " is not a CURVE public key (40 characters of Z85 text)");
-          continue;
-        }
-        auto [first, fresh] = owner.emplace(key, i);
-        if (fresh) continue;
-        Add(where, first->second == i ? Quote(key) + " is listed twice"
-                                      : Quote(key) + " is also a key of " + NodeAt(first->second) +
-                                            "; a key must identify one node");
-      }
-      for (int j = 0; j < n.signing_keys_size(); ++j) {
-        const std::string& key = n.signing_keys(j);
-        const std::string where = Item(NodeAt(i) + ".signing_keys", j);
-        if (!IsZ85Key(key)) {
-          Add(where, Quote(key) + " is not an Ed25519 public signing key (40 characters of Z85 text)");
-          continue;
-        }
-        auto [first, fresh] = owner.emplace(key, i);
-        if (fresh) continue;
-        Add(where, first->second == i ? Quote(key) + " is listed twice"
-                                      : Quote(key) + " is also a key of " + NodeAt(first->second) +
-                                            "; a key must identify one node");
-      }
+      check(i, t_.nodes(i).public_keys(), "public_keys", "a CURVE public key");
+      check(i, t_.nodes(i).signing_keys(), "signing_keys", "an Ed25519 public signing key");
     }
   }
 

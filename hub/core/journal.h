@@ -92,6 +92,11 @@ struct StoredDelivery {
   std::string note;
 };
 
+struct WorkflowSnapshot {
+  int64_t upto = 0;   // the position of the last message the state includes
+  std::string state;  // serialized by the hub (v1::WorkflowSnapshot)
+};
+
 class Journal {
  public:
   virtual ~Journal() = default;
@@ -127,9 +132,18 @@ class Journal {
   // Relays accepted for `message` (committed with relay_of set).
   virtual Result<std::vector<MessageRef>> RelaysOf(const MessageRef& message) = 0;
 
-  // Every stored message in the order it was accepted (deliveries not filled in): how the
-  // hub rebuilds its workflow state at start-up.
-  virtual Status ScanMessages(const std::function<void(const StoredMessage&)>& visit) = 0;
+  // Every stored message accepted after position `after` (0: all), in the order it was
+  // accepted (deliveries not filled in): how the hub rebuilds its workflow state at start-up.
+  virtual Status ScanMessages(const std::function<void(const StoredMessage&)>& visit,
+                              int64_t after) = 0;
+
+  // Stores the workflow's state (serialized by the hub) as of every message stored so far,
+  // replacing the one before. The hub saves one before each prune: whatever retention then
+  // deletes is already reflected in it.
+  virtual Status SaveWorkflowSnapshot(const std::string& state) = 0;
+  // The last saved snapshot and the position it covers (ScanMessages(visit, upto) gives the
+  // messages after it), or nullopt if none was ever saved.
+  virtual Result<std::optional<WorkflowSnapshot>> LoadWorkflowSnapshot() = 0;
 
   // Retention: deletes deliveries accepted before `accepted_before_ms` whose seq is at most
   // safe_upto[stream] (every reader has processed them); streams absent from the map are

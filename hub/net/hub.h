@@ -104,6 +104,8 @@ class Hub {
   void MaybePrune(int64_t now_ms);
   // workflow.cpp: the seed's incident workflow (core/workflow.h) on the loop thread.
   Status RebuildWorkflow();
+  // Stores workflow_ in the journal (before a prune deletes messages it was built from).
+  Status SaveWorkflowSnapshot();
   std::optional<core::Rejection> CheckWorkflow(const v1::Node& node, const v1::Envelope& env,
                                                std::vector<std::string>& warnings) const;
   void ApplyWorkflow(const v1::Node& node, const v1::Envelope& env, int64_t at_ms);

@@ -39,8 +39,15 @@ void Hub::MaybePrune(int64_t now_ms) {
     if (safe > 0) safe_upto[stream] = safe;
   }
   const int64_t cutoff = now_ms - int64_t{retention.keep_days()} * 86'400'000;
-  auto pruned = journal_->Prune(cutoff, safe_upto);
   auto log = spdlog::get("hub.net");
+  // First the workflow as of now: a restart must not need the relays, acknowledgements and
+  // notices about to be deleted, or it would re-open deadlines they had closed.
+  if (auto saved = SaveWorkflowSnapshot(); !saved) {
+    log->error("retention: not pruning, the workflow snapshot could not be stored: {}",
+               saved.error());
+    return;
+  }
+  auto pruned = journal_->Prune(cutoff, safe_upto);
   if (!pruned)
     log->error("retention: pruning failed, nothing was removed: {}", pruned.error());
   else if (*pruned > 0)

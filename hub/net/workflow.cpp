@@ -7,22 +7,48 @@
 #include "core/envelope_check.h"
 #include "net/hub.h"
 #include "renrakumo/v1/messages.pb.h"
+#include "renrakumo/v1/workflow.pb.h"
 
 namespace renrakumo::net {
 
 Status Hub::RebuildWorkflow() {
+  // With retention on, the journal holds a snapshot saved before the last prune: start from
+  // it and replay only what came after, since what came before may be gone.
+  auto snapshot = journal_->LoadWorkflowSnapshot();
+  if (!snapshot) return Error{"cannot rebuild the incident workflow: " + snapshot.error()};
+  int64_t after = 0;
+  if (*snapshot) {
+    v1::WorkflowSnapshot saved;
+    if (!saved.ParseFromString((*snapshot)->state))
+      return Error{"cannot rebuild the incident workflow: the journal's workflow snapshot does "
+                   "not decode (written by a newer hub?). Restore the journal from backup"};
+    for (auto& r : *saved.mutable_incidents()) workflow_.incidents[r.key()] = std::move(r);
+    for (auto& r : *saved.mutable_advisories()) workflow_.advisories[r.key()] = std::move(r);
+    after = (*snapshot)->upto;
+  }
   size_t applied = 0;
-  auto scanned = journal_->ScanMessages([&](const core::StoredMessage& m) {
-    const v1::Node* node = options_.topology->node(m.sender);
-    v1::Envelope env;
-    if (node == nullptr || !env.ParseFromString(m.envelope)) return;  // removed since
-    ApplyWorkflow(*node, env, m.accepted_at_ms);
-    ++applied;
-  });
+  auto scanned = journal_->ScanMessages(
+      [&](const core::StoredMessage& m) {
+        const v1::Node* node = options_.topology->node(m.sender);
+        v1::Envelope env;
+        if (node == nullptr || !env.ParseFromString(m.envelope)) return;  // removed since
+        ApplyWorkflow(*node, env, m.accepted_at_ms);
+        ++applied;
+      },
+      after);
   if (!scanned) return Error{"cannot rebuild the incident workflow: " + scanned.error()};
-  spdlog::get("hub.route")->info("workflow rebuilt from {} journalled messages: {} incidents, {} advisories",
-                                 applied, workflow_.incidents.size(), workflow_.advisories.size());
+  spdlog::get("hub.route")->info(
+      "workflow rebuilt from {}{} journalled messages: {} incidents, {} advisories",
+      *snapshot ? "the snapshot of the last prune and " : "", applied, workflow_.incidents.size(),
+      workflow_.advisories.size());
   return Ok{};
+}
+
+Status Hub::SaveWorkflowSnapshot() {
+  v1::WorkflowSnapshot snapshot;
+  for (const auto& [key, r] : workflow_.incidents) *snapshot.add_incidents() = r;
+  for (const auto& [key, r] : workflow_.advisories) *snapshot.add_advisories() = r;
+  return journal_->SaveWorkflowSnapshot(snapshot.SerializeAsString());
 }
 
 std::optional<core::Rejection> Hub::CheckWorkflow(const v1::Node& node, const v1::Envelope& env,

@@ -144,7 +144,10 @@ class SqliteJournal final : public core::Journal {
       const core::MessageRef& message) override;
   // Ordered by relaying sender, then message id.
   Result<std::vector<core::MessageRef>> RelaysOf(const core::MessageRef& message) override;
-  Status ScanMessages(const std::function<void(const core::StoredMessage&)>& visit) override;
+  Status ScanMessages(const std::function<void(const core::StoredMessage&)>& visit,
+                      int64_t after) override;
+  Status SaveWorkflowSnapshot(const std::string& state) override;
+  Result<std::optional<core::WorkflowSnapshot>> LoadWorkflowSnapshot() override;
   // Per stream of safe_upto, removes the longest run floor+1..n with n <= min(safe_upto,
   // LastSeq()) whose messages were all accepted before accepted_before_ms: it stops at the
   // first delivery too young, so a stream never has a hole. Then deletes every message accepted

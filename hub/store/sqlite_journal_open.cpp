@@ -35,7 +35,7 @@ constexpr int kNewPageSize = 16384;
 // Schema version N+1 is made by kMigrations[N], in one transaction with user_version = N+1.
 // Append a step for each new table; never edit a shipped step (journals in the field ran it).
 // Incidents and deadlines need no tables: the hub rebuilds them by replaying the messages.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // Version 1: messages and their numbered deliveries.
     R"sql(
 CREATE TABLE messages(
@@ -124,6 +124,14 @@ INSERT INTO messages_v4(rowid, sender, message_id, accepted_at_ms, kind, envelop
 DROP TABLE messages;
 ALTER TABLE messages_v4 RENAME TO messages;
 CREATE INDEX messages_by_time ON messages(accepted_at_ms);
+)sql",
+    // Version 5: the workflow's state, saved before each prune (Journal::SaveWorkflowSnapshot),
+    // so that what retention deletes is never needed to rebuild it. One row: the latest.
+    R"sql(
+CREATE TABLE workflow_snapshot(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  upto INTEGER NOT NULL,
+  state BLOB NOT NULL);
 )sql"};
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 

@@ -84,15 +84,16 @@ Result<std::vector<core::MessageRef>> SqliteJournal::RelaysOf(const core::Messag
 }
 
 // Prepared per call: it runs once, at start-up, so it need not hold a statement open.
-Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMessage&)>& visit) {
+Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMessage&)>& visit,
+                                   int64_t after) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
                          "SELECT sender, message_id, accepted_at_ms, kind, envelope FROM messages "
-                         "ORDER BY rowid",
+                         "WHERE rowid > ?1 ORDER BY rowid",
                          -1, &raw, nullptr) != SQLITE_OK)
     return Failure("cannot read the messages back");
   Statement query(raw);
-  const int rc = EachRow(query.get(), SQLITE_OK, [&] {
+  const int rc = EachRow(query.get(), sqlite3_bind_int64(query.get(), 1, after), [&] {
     core::StoredMessage m;
     m.sender = ColumnBytes(query.get(), 0);
     m.message_id = ColumnBytes(query.get(), 1);
@@ -103,6 +104,34 @@ Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMe
   });
   if (rc != SQLITE_DONE) return Failure("cannot read the messages back");
   return Ok{};
+}
+
+Status SqliteJournal::SaveWorkflowSnapshot(const std::string& state) {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(),
+                         "INSERT OR REPLACE INTO workflow_snapshot(id, upto, state) "
+                         "VALUES (1, (SELECT COALESCE(MAX(rowid), 0) FROM messages), ?1)",
+                         -1, &raw, nullptr) != SQLITE_OK)
+    return Failure("cannot store the workflow snapshot");
+  Statement save(raw);
+  int rc = sqlite3_bind_blob64(save.get(), 1, state.data(), state.size(), SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = StepOnce(save.get());  // autocommit: one durable transaction
+  if (rc != SQLITE_DONE) return Failure("cannot store the workflow snapshot");
+  return Ok{};
+}
+
+Result<std::optional<core::WorkflowSnapshot>> SqliteJournal::LoadWorkflowSnapshot() {
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db_.get(), "SELECT upto, state FROM workflow_snapshot WHERE id = 1", -1,
+                         &raw, nullptr) != SQLITE_OK)
+    return Failure("cannot read the workflow snapshot");
+  Statement load(raw);
+  std::optional<core::WorkflowSnapshot> out;
+  const int rc = EachRow(load.get(), SQLITE_OK, [&] {
+    out = core::WorkflowSnapshot{sqlite3_column_int64(load.get(), 0), ColumnBytes(load.get(), 1)};
+  });
+  if (rc != SQLITE_DONE) return Failure("cannot read the workflow snapshot");
+  return out;
 }
 
 Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,

@@ -3,8 +3,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <sqlite3.h>
+
 #include "config/signing.h"
 #include "network.h"
+#include "renrakumo/v1/workflow.pb.h"
+#include "store/sqlite_journal.h"
 
 namespace renrakumo::testing {
 namespace {
@@ -170,6 +174,106 @@ TEST(Workflow, ShorterDeadlinesInAReloadedRulesFileApplyWithoutARestart) {
   auto again = net.Connect("regional-bank-b");
   EXPECT_EQ(Drain(*again).size(), 1u);
   EXPECT_TRUE(Drain(*bank).empty());
+}
+
+// The workflow snapshot the running hub saved before its last prune, read behind its back.
+std::optional<v1::WorkflowSnapshot> SavedSnapshot(const TestNetwork& net) {
+  sqlite3* db = nullptr;
+  std::optional<v1::WorkflowSnapshot> out;
+  if (sqlite3_open_v2((net.dir() / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT state FROM workflow_snapshot", -1, &st, nullptr) ==
+            SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+      out.emplace();
+      out->ParseFromArray(sqlite3_column_blob(st, 0), sqlite3_column_bytes(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
+bool JbaRelayedInSnapshot(const TestNetwork& net) {
+  auto snapshot = SavedSnapshot(net);
+  if (!snapshot) return false;
+  for (const auto& a : snapshot->advisories())
+    for (const auto& sector : a.relays())
+      for (const auto& assoc : sector.associations())
+        if (assoc.association() == "jba" && assoc.relayed()) return true;
+  return false;
+}
+
+// fsa's advisory to finance, relayed by jba; then a relay deadline of 0 s for severe ones.
+void AdviseRelayAndShortenTheDeadline(TestNetwork& net) {
+  auto fsa = net.Connect("fsa");
+  auto advisory = MakeAdvisory("fsa-kept", {"finance"});
+  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  auto jba = net.Connect("jba");
+  auto original = jba->GetMessage("fsa", "fsa-kept");
+  ASSERT_TRUE(original) << original.error();
+  v1::Envelope relay;
+  relay.set_message_id("jba-kept");
+  relay.set_tlp(v1::TLP_GREEN);
+  relay.mutable_relay()->set_original_message_id("fsa-kept");
+  relay.mutable_relay()->set_original_sender("fsa");
+  relay.mutable_relay()->set_original_envelope(original->envelope());
+  auto relayed = jba->Submit(relay);
+  ASSERT_TRUE(relayed && relayed->accepted);
+  v1::Rules shorter = net.rules();
+  shorter.mutable_relay_deadlines()->set_severe_seconds(0);
+  net.ReloadRules(shorter);
+}
+
+// What retention does to the relay once every member has processed it and it is old enough:
+// its deliveries go, and the message with them (the advisory stays: jba's cursor is behind).
+void PruneTheRelay(TestNetwork& net) {
+  net.StopHub();
+  auto journal = store::OpenSqliteJournal((net.dir() / "journal.db").string());
+  ASSERT_TRUE(journal) << journal.error();
+  auto pruned = (*journal)->Prune(INT64_MAX, {{"node.megabank-a.", 1},
+                                              {"node.regional-bank-b.", 1},
+                                              {"node.shinkin-c.", 1}});
+  ASSERT_TRUE(pruned) << pruned.error();
+  ASSERT_EQ(*pruned, 3u);
+  EXPECT_FALSE((*journal)->Find("jba", "jba-kept"));
+  EXPECT_TRUE((*journal)->Find("fsa", "fsa-kept"));
+}
+
+// After a restart, the hub has run ActOnDeadlines at least once (each reply is followed by it).
+void LetTheLoopRun(const TestNetwork& net) {
+  auto cabinet = net.Connect("cabinet");
+  ASSERT_TRUE(cabinet->Fetch("node.cabinet.", 0, 1));
+  ASSERT_TRUE(cabinet->Fetch("node.cabinet.", 0, 1));
+}
+
+TEST(Workflow, ARestartAfterRetentionPrunedARelayDoesNotFallBackAgain) {
+  TestNetwork net([](v1::HubConfig& c) {
+    c.mutable_retention()->set_keep_days(1);  // nothing here is old enough: only the snapshot
+    c.mutable_retention()->set_prune_interval_s(1);
+  });
+  AdviseRelayAndShortenTheDeadline(net);
+  // The hub saves its workflow before each prune (every second here).
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return JbaRelayedInSnapshot(net); }));
+  PruneTheRelay(net);
+  net.StartHub();
+  LetTheLoopRun(net);
+  EXPECT_EQ(net.hub().counters().deadline_actions.load(), 0u)
+      << "the rebuilt workflow forgot that jba relayed";
+  auto bank = net.Connect("megabank-a");
+  for (const auto& d : Drain(*bank)) EXPECT_NE(d.sender(), "hub") << d.note();
+}
+
+TEST(Workflow, WithoutASnapshotAPrunedRelayWouldBeRelayedAgainByTheHub) {
+  // Why the snapshot exists: the same pruning, but no snapshot (retention off in the hub, the
+  // prune done by hand), and the restarted hub sees an advisory nobody relayed.
+  TestNetwork net;
+  AdviseRelayAndShortenTheDeadline(net);
+  EXPECT_FALSE(SavedSnapshot(net).has_value());
+  PruneTheRelay(net);
+  net.StartHub();
+  ASSERT_TRUE(TestNetwork::WaitFor([&] { return net.hub().counters().deadline_actions.load() >= 1; }));
 }
 
 TEST(Workflow, AnAdvisoryTheAssociationDoesNotRelayInTimeIsDeliveredDirectly) {

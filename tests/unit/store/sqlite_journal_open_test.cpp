@@ -14,6 +14,7 @@ namespace renrakumo::store::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::ElementsAre;
 
 class JournalOpenTest : public JournalTest {
  protected:
@@ -114,7 +115,7 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   {
     auto journal = Open();
     ASSERT_TRUE(journal);
-    EXPECT_EQ(RawNumber("PRAGMA user_version"), 4);  // the current schema
+    EXPECT_EQ(RawNumber("PRAGMA user_version"), 5);  // the current schema
     auto found = journal->Find("node.a", "m1");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->envelope, std::string("\x00\xff", 2));
@@ -155,6 +156,23 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   ASSERT_FALSE(refused.ok());
   EXPECT_THAT(refused.error(), HasSubstr("UNIQUE constraint failed"));
   EXPECT_EQ(journal->Find("node.a", "m2")->deliveries.size(), 1u);
+
+  // Version 5 keeps a workflow snapshot: none yet, then the one saved, covering every
+  // message stored when it was saved.
+  EXPECT_FALSE(journal->LoadWorkflowSnapshot().value().has_value());
+  ASSERT_TRUE(journal->SaveWorkflowSnapshot("state-1").ok());
+  ASSERT_TRUE(journal->SaveWorkflowSnapshot("state-2").ok());
+  auto snapshot = journal->LoadWorkflowSnapshot();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.error();
+  ASSERT_TRUE(snapshot.value().has_value());
+  EXPECT_EQ(snapshot.value()->state, "state-2");
+  EXPECT_EQ(snapshot.value()->upto, RawNumber("SELECT MAX(rowid) FROM messages"));
+  std::vector<std::string> after;
+  ASSERT_TRUE(journal
+                  ->ScanMessages([&](const core::StoredMessage& m) { after.push_back(m.message_id); },
+                                 snapshot.value()->upto - 1)
+                  .ok());
+  EXPECT_THAT(after, ElementsAre("ack-1"));  // the last stored, after the snapshot's upto - 1
 }
 
 TEST_F(JournalOpenTest, RefusesAJournalWithAMessageStoredTwice) {

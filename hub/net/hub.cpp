@@ -422,19 +422,34 @@ void Hub::DrainSubscriptions() {
 }
 
 void Hub::Publish(const core::Commit& commit, const std::vector<core::Position>& positions) {
+  // Every field but the envelope is encoded as usual; the envelope goes in last as field 5,
+  // written straight into the message buffer, so its bytes are copied once per delivery (a
+  // parser takes fields in any order).
   v1::Delivery d;
   d.set_sender(commit.sender);
   d.set_accepted_at_ms(commit.accepted_at_ms);
-  d.set_envelope(commit.envelope);
   d.set_kind(commit.kind);
-  std::string bytes;
+  using google::protobuf::io::CodedOutputStream;
+  using google::protobuf::internal::WireFormatLite;
+  uint8_t prefix[1 + 10];
+  prefix[0] = static_cast<uint8_t>(
+      WireFormatLite::MakeTag(v1::Delivery::kEnvelopeFieldNumber,
+                              WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+  const size_t prefix_size =
+      static_cast<size_t>(CodedOutputStream::WriteVarint64ToArray(commit.envelope.size(), prefix + 1) -
+                          prefix);
   for (size_t i = 0; i < positions.size(); ++i) {
     d.set_stream(positions[i].stream);
     d.set_seq(positions[i].seq);
     d.set_note(commit.deliveries[i].note);
-    d.SerializeToString(&bytes);
+    const size_t head = d.ByteSizeLong();
+    zmq::message_t msg(head + prefix_size + commit.envelope.size());
+    auto* out = static_cast<uint8_t*>(msg.data());
+    d.SerializeWithCachedSizesToArray(out);
+    std::memcpy(out + head, prefix, prefix_size);
+    std::memcpy(out + head + prefix_size, commit.envelope.data(), commit.envelope.size());
     fanout_.send(zmq::buffer(positions[i].stream), zmq::send_flags::sndmore);
-    fanout_.send(zmq::buffer(bytes), zmq::send_flags::none);
+    fanout_.send(msg, zmq::send_flags::none);
     ++counters_.deliveries_published;
   }
 }

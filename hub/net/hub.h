@@ -85,7 +85,7 @@ class Hub {
   void HandleRequest(const std::string& routing_id, const std::string& node_id,
                      const zmq::message_t& payload);
   void HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
-                    const std::string& envelope_bytes);
+                    std::string envelope_bytes);
   std::optional<core::Rejection> CheckSignature(const v1::Node& node, const v1::Envelope& env,
                                                 const std::string& envelope_bytes) const;
   void HandleFetch(const std::string& routing_id, const v1::Node& node, uint64_t request_id,

@@ -128,7 +128,9 @@ void Hub::HandleRequest(const std::string& routing_id, const std::string& node_i
       Reply(routing_id, reply);
       return;
     case v1::IngestRequest::kSubmit:
-      HandleSubmit(routing_id, *node, req.request_id(), req.submit().envelope());
+      // The envelope's bytes move on into the batch: the journal stores what was received.
+      HandleSubmit(routing_id, *node, req.request_id(),
+                   std::move(*req.mutable_submit()->mutable_envelope()));
       return;
     case v1::IngestRequest::kFetch:
       HandleFetch(routing_id, *node, req.request_id(), req.fetch());
@@ -196,7 +198,7 @@ std::optional<core::Rejection> Hub::CheckSignature(const v1::Node& node, const v
 }
 
 void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
-                       const std::string& envelope_bytes) {
+                       std::string envelope_bytes) {
   v1::Envelope env;
   if (!env.ParseFromString(envelope_bytes)) {
     Reject(routing_id, request_id, "", v1::REJECT_MALFORMED,
@@ -253,7 +255,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     if (auto refs = journal_->RelaysOf(*refers_to))
       for (const auto& r : *refs)
         if (auto m = journal_->Find(r.sender, r.message_id)) relays.push_back(std::move(*m));
-  const core::Decision decision = core::Route(
+  core::Decision decision = core::Route(
       *options_.topology, {node, env, referenced ? &*referenced : nullptr, &relays});
   std::vector<std::string> warnings;
   std::optional<core::Rejection> refusal;
@@ -272,8 +274,9 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
   }
   batch_index_.emplace(key, batch_.size());
   pending_.push_back({routing_id, request_id, batch_.size(), false, warnings});
-  core::Commit commit{node.id(), env.message_id(), NowMs(), decision.kind, envelope_bytes,
-                     decision.deliveries, std::nullopt, std::nullopt};
+  core::Commit commit{node.id(), env.message_id(), NowMs(), decision.kind,
+                     std::move(envelope_bytes), std::move(decision.deliveries), std::nullopt,
+                     std::nullopt};
   for (auto& d : commit.deliveries)  // the ministry sees what the reporter is told
     for (const auto& w : warnings) d.note += (d.note.empty() ? "" : "; ") + w;
   if (env.has_relay()) commit.relay_of = refers_to;

@@ -166,12 +166,7 @@ TEST(Lossless, IssuerSeesWhoReceivedReadAndActedOnAnAdvisory) {
   auto jba = net.Connect("jba");
   auto original = jba->GetMessage("fsa", "fsa-warn-1");
   ASSERT_TRUE(original);
-  v1::Envelope relay;
-  relay.set_message_id("jba-relay-1");
-  relay.set_tlp(v1::TLP_GREEN);
-  relay.mutable_relay()->set_original_sender("fsa");
-  relay.mutable_relay()->set_original_message_id("fsa-warn-1");
-  relay.mutable_relay()->set_original_envelope(original->envelope());
+  auto relay = MakeRelay("jba-relay-1", "fsa", "fsa-warn-1", original->envelope());
   ASSERT_TRUE(jba->Submit(relay)->accepted);
 
   auto bank = net.Connect("megabank-a");

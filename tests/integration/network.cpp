@@ -263,4 +263,17 @@ size_t SubmitMany(const TestNetwork& net, const std::string& sender,
   return accepted;
 }
 
+v1::Envelope MakeRelay(const std::string& id, const std::string& original_sender,
+                       const std::string& original_id, const std::string& original,
+                       const std::string& commentary) {
+  v1::Envelope relay;
+  relay.set_message_id(id);
+  relay.set_tlp(v1::TLP_GREEN);
+  relay.mutable_relay()->set_original_message_id(original_id);
+  relay.mutable_relay()->set_original_sender(original_sender);
+  relay.mutable_relay()->set_original_envelope(original);
+  relay.mutable_relay()->set_commentary(commentary);
+  return relay;
+}
+
 }  // namespace renrakumo::testing

@@ -81,5 +81,9 @@ size_t SubmitMany(const TestNetwork& net, const std::string& sender,
 v1::Envelope MakeAdvisory(const std::string& id, std::vector<std::string> sectors,
                           v1::AdvisoryKind kind = v1::ADVISORY_WARNING);
 v1::Envelope MakeReport(const std::string& id, const std::string& system = "other");
+// An association's relay (TLP:GREEN) of `original`, the envelope bytes it was delivered.
+v1::Envelope MakeRelay(const std::string& id, const std::string& original_sender,
+                       const std::string& original_id, const std::string& original,
+                       const std::string& commentary = "");
 
 }  // namespace renrakumo::testing

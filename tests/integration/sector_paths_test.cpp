@@ -85,13 +85,8 @@ TEST_P(SectorPath, AdvisoryReachesExactlyTheNodesOfTheSeedsPath) {
     ASSERT_TRUE(assoc);
     auto original = assoc->GetMessage(ministry, env.message_id());
     ASSERT_TRUE(original) << original.error();
-    v1::Envelope relay;
-    relay.set_message_id("relay-" + sector_id + "-" + assoc_id);
-    relay.set_tlp(v1::TLP_GREEN);
-    relay.mutable_relay()->set_original_message_id(env.message_id());
-    relay.mutable_relay()->set_original_sender(ministry);
-    relay.mutable_relay()->set_original_envelope(original->envelope());
-    relay.mutable_relay()->set_commentary("Members: act on this today.");
+    auto relay = MakeRelay("relay-" + sector_id + "-" + assoc_id, ministry, env.message_id(),
+                           original->envelope(), "Members: act on this today.");
     auto relayed = assoc->Submit(relay);
     ASSERT_TRUE(relayed) << relayed.error();
     ASSERT_TRUE(relayed->accepted) << relayed->rejected_reply.reason();

@@ -41,14 +41,8 @@ uint64_t SignatureRejections(const TestNetwork& net) {
 
 // fsa's advisory to the finance sector, as delivered to jba, and jba's relay of it.
 v1::Envelope RelayOf(const v1::Delivery& original, const std::string& id) {
-  v1::Envelope relay;
-  relay.set_message_id(id);
-  relay.set_tlp(v1::TLP_GREEN);
-  relay.mutable_relay()->set_original_message_id("fsa-sig-1");
-  relay.mutable_relay()->set_original_sender("fsa");
-  relay.mutable_relay()->set_original_envelope(original.envelope());
-  relay.mutable_relay()->set_commentary("Members: patch your VPN gateways today.");
-  return relay;
+  return MakeRelay(id, "fsa", "fsa-sig-1", original.envelope(),
+                   "Members: patch your VPN gateways today.");
 }
 
 TEST(Signing, AMembersListenerSaysWhoIssuedAndWhoRelayedAndBothSignaturesHold) {

@@ -213,12 +213,7 @@ void AdviseRelayAndShortenTheDeadline(TestNetwork& net) {
   auto jba = net.Connect("jba");
   auto original = jba->GetMessage("fsa", "fsa-kept");
   ASSERT_TRUE(original) << original.error();
-  v1::Envelope relay;
-  relay.set_message_id("jba-kept");
-  relay.set_tlp(v1::TLP_GREEN);
-  relay.mutable_relay()->set_original_message_id("fsa-kept");
-  relay.mutable_relay()->set_original_sender("fsa");
-  relay.mutable_relay()->set_original_envelope(original->envelope());
+  auto relay = MakeRelay("jba-kept", "fsa", "fsa-kept", original->envelope());
   auto relayed = jba->Submit(relay);
   ASSERT_TRUE(relayed && relayed->accepted);
   v1::Rules shorter = net.rules();
@@ -351,12 +346,7 @@ TEST(Workflow, AColumnDIncidentEndToEnd) {
   auto jga = net.Connect("jga");
   auto original = jga->GetMessage("cabinet", "cab-prevent-1");
   ASSERT_TRUE(original) << original.error();
-  v1::Envelope relay;
-  relay.set_message_id("jga-relay-1");
-  relay.set_tlp(v1::TLP_GREEN);
-  relay.mutable_relay()->set_original_sender("cabinet");
-  relay.mutable_relay()->set_original_message_id("cab-prevent-1");
-  relay.mutable_relay()->set_original_envelope(original->envelope());
+  auto relay = MakeRelay("jga-relay-1", "cabinet", "cab-prevent-1", original->envelope());
   auto relayed = jga->Submit(relay);
   ASSERT_TRUE(relayed && relayed->accepted) << relayed->rejected_reply.reason();
   // The relay deadline (0 s) passes: the electricity members get it from the hub directly.

@@ -39,6 +39,15 @@ uint64_t SignatureRejections(const TestNetwork& net) {
   return net.hub().counters().rejections_by_code[v1::REJECT_SIGNATURE].load();
 }
 
+// fsa (through its signing client library) warns the finance sector: "fsa-sig-1".
+void IssueFsaAdvisory(const TestNetwork& net) {
+  auto fsa = net.Connect("fsa");
+  auto advisory = MakeAdvisory("fsa-sig-1", {"finance"});
+  auto outcome = fsa->Submit(advisory);
+  ASSERT_TRUE(outcome && outcome->accepted)
+      << (outcome ? outcome->rejected_reply.reason() : outcome.error());
+}
+
 // fsa's advisory to the finance sector, as delivered to jba, and jba's relay of it.
 v1::Envelope RelayOf(const v1::Delivery& original, const std::string& id) {
   return MakeRelay(id, "fsa", "fsa-sig-1", original.envelope(),
@@ -47,9 +56,7 @@ v1::Envelope RelayOf(const v1::Delivery& original, const std::string& id) {
 
 TEST(Signing, AMembersListenerSaysWhoIssuedAndWhoRelayedAndBothSignaturesHold) {
   TestNetwork net;
-  auto fsa = net.Connect("fsa");
-  auto advisory = MakeAdvisory("fsa-sig-1", {"finance"});
-  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  ASSERT_NO_FATAL_FAILURE(IssueFsaAdvisory(net));
   auto jba = net.Connect("jba");
   auto original = jba->GetMessage("fsa", "fsa-sig-1");
   ASSERT_TRUE(original) << original.error();
@@ -89,9 +96,7 @@ TEST(Signing, AnUnsignedAdvisoryOrRelayIsRefusedAndCounted) {
   EXPECT_EQ(SignatureRejections(net), 1u);
 
   // A signed advisory goes through; the association's unsigned relay of it does not.
-  auto signed_fsa = net.Connect("fsa");
-  auto good = MakeAdvisory("fsa-sig-1", {"finance"});
-  ASSERT_TRUE(signed_fsa->Submit(good)->accepted);
+  ASSERT_NO_FATAL_FAILURE(IssueFsaAdvisory(net));
   auto jba_config = net.NodeConfig("jba");
   jba_config.clear_signing_key_file();
   auto jba = client::Client::Connect(jba_config);
@@ -125,9 +130,7 @@ TEST(Signing, AMinistryCannotSignWithAnotherMinistrysKey) {
 
 TEST(Signing, AnAlteredRelayIsRefusedByTheHubAndFlaggedByAClientThatGetsOne) {
   TestNetwork net;
-  auto fsa = net.Connect("fsa");
-  auto advisory = MakeAdvisory("fsa-sig-1", {"finance"});
-  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  ASSERT_NO_FATAL_FAILURE(IssueFsaAdvisory(net));
   auto jba = net.Connect("jba");
   auto original = jba->GetMessage("fsa", "fsa-sig-1");
   ASSERT_TRUE(original);
@@ -203,9 +206,7 @@ TEST(Signing, ARotatedOutSigningKeyStopsWorkingOnReloadWithoutARestart) {
 
 TEST(Signing, WithoutASignersFileTheListenerSaysNothingWasChecked) {
   TestNetwork net;
-  auto fsa = net.Connect("fsa");
-  auto advisory = MakeAdvisory("fsa-sig-1", {"finance"});
-  ASSERT_TRUE(fsa->Submit(advisory)->accepted);
+  ASSERT_NO_FATAL_FAILURE(IssueFsaAdvisory(net));
   auto config = net.NodeConfig("jba");
   config.clear_signers_file();
   auto jba = client::Client::Connect(config);

@@ -50,9 +50,13 @@ std::string TroubleOf(const SignatureCheck& c, const std::string& role) {
 Result<SignerDirectory> SignerDirectory::Load(const std::string& path) {
   v1::Signers signers;
   if (auto s = config::ParseYamlFile(path, &signers); !s) return Error{s.error()};
-  for (const auto& s : signers.signers())
+  for (const auto& s : signers.signers()) {
     if (s.node().empty() || s.keys().empty())
       return Error{path + ": every signer needs a node and at least one key"};
+    for (const auto& key : s.keys())  // a mistyped key would only ever say "not checked"
+      if (auto decoded = config::DecodeZ85(key); !decoded)
+        return Error{path + ": signer " + s.node() + ": " + decoded.error()};
+  }
   return From(signers);
 }
 

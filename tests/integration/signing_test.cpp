@@ -6,6 +6,8 @@
 
 #include <sqlite3.h>
 
+#include <fstream>
+
 #include "config/signing.h"
 #include "network.h"
 
@@ -222,6 +224,13 @@ TEST(Signing, WithoutASignersFileTheListenerSaysNothingWasChecked) {
   auto broken = client::Client::Connect(config);
   ASSERT_FALSE(broken);
   EXPECT_THAT(broken.error(), HasSubstr("signers_file"));
+  // So is a mistyped key, which would otherwise only ever say "not checked".
+  const auto typo = net.dir() / "typo-signers.yaml";
+  std::ofstream(typo) << "signers:\n  - node: fsa\n    keys: [\"not-a-key\"]\n";
+  config.set_signers_file(typo.string());
+  auto mistyped = client::Client::Connect(config);
+  ASSERT_FALSE(mistyped);
+  EXPECT_THAT(mistyped.error(), HasSubstr("signer fsa"));
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ class Agent {
   // Sends a command without waiting; read its replies with Read().
   void Send(const std::string& command);
   AgentReply Read();
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

@@ -4,13 +4,17 @@
 // delivered, and asserts nothing about time.
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <map>
 #include <functional>
+#include <iterator>
 #include <random>
 #include <sstream>
 
@@ -90,6 +94,84 @@ int64_t ServerCpuNs() {
   timespec t{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
   return int64_t{t.tv_sec} * 1'000'000'000 + t.tv_nsec;
+}
+
+// CPU time of every thread of this process (by tid, with its name), and of one other process,
+// so that a storm's CPU per message can be split between the loop, the ZeroMQ I/O threads, the
+// checkpointer, and the client agent.
+struct CpuSnapshot {
+  std::map<int, std::pair<std::string, int64_t>> threads;  // tid -> (comm, on-CPU ns)
+  std::map<int, int64_t> switches;                         // tid -> context switches
+  int64_t agent_ns = 0;
+  int64_t tcp_out_segs = 0;  // the machine's (network namespace's) TCP segments sent
+};
+
+CpuSnapshot TakeCpuSnapshot(pid_t agent) {
+  CpuSnapshot snap;
+  for (const auto& entry : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(entry.path() / "comm"), sched(entry.path() / "schedstat");
+    std::string name;
+    int64_t ns = 0;
+    std::getline(comm, name);
+    sched >> ns;
+    const int tid = std::stoi(entry.path().filename().string());
+    snap.threads[tid] = {name, ns};
+    std::ifstream status(entry.path() / "status");
+    for (std::string l; std::getline(status, l);) {
+      if (l.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        snap.switches[tid] += std::stoll(l.substr(l.find(':') + 1));
+    }
+  }
+  std::ifstream snmp("/proc/net/snmp");
+  std::vector<std::string> header;
+  for (std::string l; std::getline(snmp, l);) {
+    if (l.rfind("Tcp:", 0) != 0) continue;
+    std::istringstream words(l);
+    std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+    if (header.empty()) { header = w; continue; }
+    for (size_t i = 0; i < w.size() && i < header.size(); ++i)
+      if (header[i] == "OutSegs") snap.tcp_out_segs = std::stoll(w[i]);
+  }
+  // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks; the agent's own
+  // threads are included (the process's totals).
+  std::ifstream stat("/proc/" + std::to_string(agent) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  snap.agent_ns = (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+  return snap;
+}
+
+// "loop 9.1, ZMQbg/IO/0 6.3, ..., agent 8.0 us/msg": threads that used at least 0.05 us/msg.
+std::string CpuSplit(const CpuSnapshot& before, const CpuSnapshot& after, size_t messages,
+                     int loop_tid) {
+  std::string out;
+  char buf[96];
+  const double per = 1000.0 * static_cast<double>(messages);
+  for (const auto& [tid, t] : after.threads) {
+    const auto it = before.threads.find(tid);
+    const int64_t ns = t.second - (it == before.threads.end() ? 0 : it->second.second);
+    if (static_cast<double>(ns) / per < 0.05) continue;
+    const auto sw = before.switches.find(tid);
+    std::snprintf(buf, sizeof buf, "%s%s %.1f (%.2f cs)", out.empty() ? "" : ", ",
+                  tid == loop_tid ? "hub loop" : t.first.c_str(), static_cast<double>(ns) / per,
+                  static_cast<double>(after.switches.at(tid) -
+                                      (sw == before.switches.end() ? 0 : sw->second)) /
+                      static_cast<double>(messages));
+    out += buf;
+  }
+  std::snprintf(buf, sizeof buf, "; client agent %.1f us/msg; %.2f TCP segments/msg",
+                static_cast<double>(after.agent_ns - before.agent_ns) / per,
+                static_cast<double>(after.tcp_out_segs - before.tcp_out_segs) /
+                    static_cast<double>(messages));
+  return out + buf;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -228,15 +310,23 @@ int Run(const Options& o) {
 
   for (size_t n : o.storm_ops) {
     std::fprintf(stderr, "report storm, %zu operators...\n", n);
+    const CpuSnapshot base_split0 = TakeCpuSnapshot(agent.pid());
     const int64_t base_cpu0 = ServerCpuNs();
     AgentReply b = o.baseline ? Storm(agent, base->ingest_endpoint(), key, n, o, false)
                               : AgentReply{};
     const int64_t base_cpu = ServerCpuNs() - base_cpu0;
+    const CpuSnapshot base_split1 = TakeCpuSnapshot(agent.pid());
     const auto t0 = hub->loop_time();
     const int64_t hub_cpu0 = ServerCpuNs();
     AgentReply h = Storm(agent, hub->ingest(), key, n, o, true);
     const int64_t hub_cpu = ServerCpuNs() - hub_cpu0;
     const auto t1 = hub->loop_time();
+    const CpuSnapshot hub_split1 = TakeCpuSnapshot(agent.pid());
+    if (o.baseline)
+      std::fprintf(stderr, "  baseline CPU: %s\n",
+                   CpuSplit(base_split0, base_split1, o.storm_msgs, -1).c_str());
+    std::fprintf(stderr, "  hub CPU: %s\n",
+                 CpuSplit(base_split1, hub_split1, o.storm_msgs, hub->loop_tid()).c_str());
     fail.Check(h.number("accepted") == static_cast<double>(o.storm_msgs),
                "storm " + std::to_string(n) + ": " + h.fields["accepted"] + " of " +
                    std::to_string(o.storm_msgs) + " accepted (" + h.fields["rejected"] +

@@ -36,6 +36,7 @@ class HubUnderTest {
     int64_t on_cpu_ns = 0, waiting_ns = 0, wall_ns = 0;
   };
   LoopTime loop_time() const;
+  int loop_tid() const { return tid_.load(); }
 
  private:
   std::filesystem::path dir_;

@@ -2,6 +2,7 @@
 // committed to the journal as one batch, then answered and published.
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <chrono>
 
 #include "config/signing.h"
@@ -49,6 +50,27 @@ v1::Accepted MakeAccepted(const std::string& message_id, int64_t at_ms,
     sp->set_seq(p.seq);
   }
   return a;
+}
+
+// The audit trail's record of one journal transaction's accepted messages: a single entry
+// whose detail has a line per message, "<kind> '<id>' from <sender> at <ms> -> <streams>".
+// One hashed row per batch instead of one per message: in a storm that row was a sixth of the
+// hub's CPU per message. Deleting or editing a message's line breaks the chain as before.
+core::AuditEntry AcceptedEntry(const std::vector<core::Commit>& batch) {
+  std::string detail;
+  detail.reserve(batch.size() * 96);
+  char at[24];
+  for (const auto& c : batch) {
+    if (!detail.empty()) detail += '\n';
+    detail.append(c.kind).append(" '").append(c.message_id).append("' from ").append(c.sender);
+    const auto end = std::to_chars(at, at + sizeof at, c.accepted_at_ms).ptr;
+    detail.append(" at ").append(at, end);
+    for (size_t i = 0; i < c.deliveries.size(); ++i)
+      detail.append(i == 0 ? " -> " : " ").append(c.deliveries[i].stream);
+  }
+  return {batch.back().accepted_at_ms, "hub", "accepted",
+          std::to_string(batch.size()) + (batch.size() == 1 ? " message" : " messages"),
+          std::move(detail)};
 }
 
 }  // namespace
@@ -327,12 +349,7 @@ void Hub::CommitCursors() {
 void Hub::CommitBatch() {
   if (batch_.empty() && audit_.empty()) return;
   auto log = spdlog::get("hub.route");
-  for (const auto& c : batch_) {
-    std::string streams;
-    for (const auto& d : c.deliveries) streams += (streams.empty() ? "" : " ") + d.stream;
-    audit_.push_back({c.accepted_at_ms, c.sender, "accepted", c.message_id,
-                      c.kind + (streams.empty() ? "" : " -> " + streams)});
-  }
+  if (!batch_.empty()) audit_.push_back(AcceptedEntry(batch_));
   auto positions = journal_->Append(batch_, audit_);
   audit_.clear();  // on failure too: the rejections below are audited in the next batch
   if (!positions) {

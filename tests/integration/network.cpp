@@ -1,6 +1,7 @@
 #include "network.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <fstream>
 #include <random>
@@ -274,6 +275,26 @@ v1::Envelope MakeRelay(const std::string& id, const std::string& original_sender
   relay.mutable_relay()->set_original_envelope(original);
   relay.mutable_relay()->set_commentary(commentary);
   return relay;
+}
+
+std::vector<std::string> AuditActions(const TestNetwork& net, const std::string& pattern) {
+  std::vector<std::string> out;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2((net.dir() / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
+      SQLITE_OK) {
+    ADD_FAILURE() << "cannot open the journal";
+    sqlite3_close(db);
+    return out;
+  }
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, "SELECT action || ' ' || subject || ' ' || detail FROM audit "
+                         "WHERE action LIKE ?1 ORDER BY seq", -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, pattern.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW)
+    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
 }
 
 }  // namespace renrakumo::testing

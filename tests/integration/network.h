@@ -78,6 +78,10 @@ std::vector<v1::Delivery> Drain(client::Client& node);
 size_t SubmitMany(const TestNetwork& net, const std::string& sender,
                   const std::vector<v1::Envelope>& envelopes);
 
+// "<action> <subject> <detail>" of the journal's audit entries whose action is LIKE
+// `pattern`, oldest first (the journal may be open in the hub: WAL readers do not block it).
+std::vector<std::string> AuditActions(const TestNetwork& net, const std::string& pattern);
+
 v1::Envelope MakeAdvisory(const std::string& id, std::vector<std::string> sectors,
                           v1::AdvisoryKind kind = v1::ADVISORY_WARNING);
 v1::Envelope MakeReport(const std::string& id, const std::string& system = "other");

@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <map>
+#include <sstream>
 #include <zmq.hpp>
 
 #include "config/keys.h"
@@ -431,6 +433,40 @@ TEST(Security, EditingTheJournalBehindTheHubsBackIsDetectedByTheAuditChain) {
   auto deleted = store::VerifyAuditChain(journal);
   ASSERT_FALSE(deleted);
   EXPECT_THAT(deleted.error(), HasSubstr("audit entry 1 is missing"));
+}
+
+TEST(Security, EveryAcceptedMessageIsOneLineOfAnAcceptedAuditEntry) {
+  // The hub writes one "accepted" entry per journal transaction, a line per message; a burst
+  // of reports spans one or more transactions, whichever the hub's loop made of it.
+  TestNetwork net;
+  std::vector<v1::Envelope> reports;
+  for (int i = 0; i < 200; ++i) reports.push_back(MakeReport("burst-" + std::to_string(i)));
+  ASSERT_EQ(SubmitMany(net, "megabank-a", reports), reports.size());
+  net.StopHub();
+
+  std::map<std::string, int> lines;  // "report 'burst-7' from megabank-a" -> times seen
+  size_t counted = 0;
+  for (const std::string& entry : AuditActions(net, "accepted")) {
+    // "accepted <n> message(s) <line>\n<line>..."
+    std::istringstream in(entry);
+    std::string action, word;
+    size_t n = 0;
+    in >> action >> n >> word;
+    in.get();
+    counted += n;
+    size_t seen = 0;
+    for (std::string line; std::getline(in, line); ++seen) {
+      EXPECT_THAT(line, ::testing::MatchesRegex("report 'burst-[0-9]+' from megabank-a at "
+                                                "[0-9]+ -> node\\.fsa\\..*"));
+      ++lines[line.substr(0, line.find(" at "))];
+    }
+    EXPECT_EQ(seen, n) << "the entry's subject counts its lines: " << entry;
+  }
+  EXPECT_EQ(counted, reports.size());
+  ASSERT_EQ(lines.size(), reports.size());
+  for (const auto& [line, times] : lines) EXPECT_EQ(times, 1) << line;
+  auto chain = store::VerifyAuditChain((net.dir() / "journal.db").string());
+  ASSERT_TRUE(chain) << chain.error();
 }
 
 }  // namespace

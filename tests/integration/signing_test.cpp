@@ -4,8 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
-
 #include <fstream>
 
 #include "config/signing.h"
@@ -15,27 +13,6 @@ namespace renrakumo::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-// "<action> <subject> <detail>" of the journal's audit entries whose action is LIKE `pattern`.
-std::vector<std::string> AuditActions(const TestNetwork& net, const std::string& pattern) {
-  std::vector<std::string> out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2((net.dir() / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) !=
-      SQLITE_OK) {
-    ADD_FAILURE() << "cannot open the journal";
-    sqlite3_close(db);
-    return out;
-  }
-  sqlite3_stmt* st = nullptr;
-  sqlite3_prepare_v2(db, "SELECT action || ' ' || subject || ' ' || detail FROM audit "
-                         "WHERE action LIKE ?1 ORDER BY seq", -1, &st, nullptr);
-  sqlite3_bind_text(st, 1, pattern.c_str(), -1, SQLITE_TRANSIENT);
-  while (sqlite3_step(st) == SQLITE_ROW)
-    out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
 
 uint64_t SignatureRejections(const TestNetwork& net) {
   return net.hub().counters().rejections_by_code[v1::REJECT_SIGNATURE].load();

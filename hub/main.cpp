@@ -240,6 +240,7 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", hub.error());
     return 1;
   }
-  (*hub)->Run(g_stop, &g_reload);
-  return 0;
+  // A failed disk sync stops the hub (logged critical by Run): exit non-zero, so that the
+  // service manager reports it.
+  return (*hub)->Run(g_stop, &g_reload) ? 0 : 1;
 }

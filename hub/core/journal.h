@@ -150,6 +150,22 @@ class Journal {
   // untouched. Messages left with no delivery are deleted too. Returns deliveries removed.
   virtual Result<uint64_t> Prune(int64_t accepted_before_ms,
                                  const std::map<std::string, uint64_t>& safe_upto) = 0;
+
+  // Deferred durability (group commit across threads). By default every write above is
+  // durable when it returns. A journal that supports it, once DeferSyncs() returned true,
+  // makes writes visible at once and durable later: written() counts the write transactions
+  // committed so far, StartSync() makes everything written by then durable in the background,
+  // durable() is the count covered by the last sync that finished, and sync_fd() becomes
+  // readable when a sync finishes (the caller reads 8 bytes from it, as from an eventfd).
+  // Whoever answers from journalled state must hold the answer until durable() reaches the
+  // written() of the moment it was made. A failed sync is not retried: sync_failure() then
+  // says why, and nothing written since the last good sync may be trusted to be on disk.
+  virtual bool DeferSyncs() { return false; }
+  virtual uint64_t written() const { return 0; }
+  virtual uint64_t durable() const { return 0; }
+  virtual void StartSync() {}
+  virtual int sync_fd() const { return -1; }
+  virtual std::optional<std::string> sync_failure() const { return std::nullopt; }
 };
 
 using JournalPtr = std::unique_ptr<Journal>;

@@ -3,7 +3,9 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <google/protobuf/util/message_differencer.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -129,6 +131,7 @@ Result<std::unique_ptr<Hub>> Hub::Create(Options options, core::JournalPtr journ
   std::unique_ptr<Hub> hub(new Hub(std::move(options), std::move(journal)));
   if (auto s = hub->RebuildWorkflow(); !s) return Error{s.error()};
   if (auto s = hub->Bind(); !s) return Error{s.error()};
+  hub->deferred_sync_ = hub->journal_->DeferSyncs();
   return hub;
 }
 
@@ -314,36 +317,123 @@ bool Hub::RejectIfTooLarge(const std::string& routing_id, const std::string& nod
   return true;
 }
 
-void Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
+Status Hub::Run(const std::atomic<bool>& stop, std::atomic<bool>* reload) {
+  auto log = spdlog::get("hub.net");
   while (!stop.load()) {
     if (reload != nullptr && reload->exchange(false)) Reload();
-    if (!fanout_bound_ && BindFanout())
-      spdlog::get("hub.net")->info("fanout bound again on {}", fanout_endpoint_);
-    PollOnce();
+    if (!fanout_bound_ && BindFanout()) log->info("fanout bound again on {}", fanout_endpoint_);
+    if (auto s = PollOnce(); !s) {
+      log->critical("{}", s.error());
+      return s;
+    }
     const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
     ActOnDeadlines(now);
     MaybePrune(now);
+    MaybeStartSync();
   }
-  spdlog::get("hub.net")->info("stopping: {} messages accepted, {} rejected",
-                               counters_.submits_accepted.load(), counters_.rejections.load());
+  auto finished = FinishDurably();
+  if (!finished) log->critical("{}", finished.error());
+  log->info("stopping: {} messages accepted, {} rejected", counters_.submits_accepted.load(),
+            counters_.rejections.load());
+  return finished;
 }
 
-void Hub::PollOnce() {
+Status Hub::PollOnce() {
   zmq::pollitem_t items[] = {{zap_->socket().handle(), 0, ZMQ_POLLIN, 0},
                              {ingest_.handle(), 0, ZMQ_POLLIN, 0},
                              {fanout_.handle(), 0, ZMQ_POLLIN, 0},
-                             {ingest_monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {ingest_monitor_.handle(), 0, ZMQ_POLLIN, 0},
+                             {nullptr, journal_->sync_fd(), ZMQ_POLLIN, 0}};
   // zmq_poll directly: cppzmq's poll throws on EINTR, which every signal would cause.
-  if (zmq_poll(items, 4, 100) < 0) {
-    if (zmq_errno() == EINTR) return;
+  if (zmq_poll(items, deferred_sync_ ? 5 : 4, 100) < 0) {
+    if (zmq_errno() == EINTR) return Ok{};
     throw zmq::error_t();
   }
+  // A finished sync first: it releases answers and commits the batch that waited for it.
+  if (deferred_sync_ && (items[4].revents & ZMQ_POLLIN))
+    if (auto s = OnSynced(); !s) return s;
   if (items[0].revents & ZMQ_POLLIN) zap_->HandlePending(*options_.topology, counters_);
   if (items[2].revents & ZMQ_POLLIN) DrainSubscriptions();
   if (items[1].revents & ZMQ_POLLIN) DrainIngest();
   if (items[3].revents & ZMQ_POLLIN) DrainIngestMonitor();
+  return Ok{};
+}
+
+bool Hub::MustHold() const {
+  return deferred_sync_ && (!held_.empty() || journal_->written() > journal_->durable());
+}
+
+void Hub::Send(bool publish, const std::string& address, zmq::message_t body) {
+  if (!MustHold()) return SendNow(publish, address, body);
+  held_.push_back({journal_->written(), publish, address, std::move(body)});
+  ++counters_.held_for_disk;
+  ++counters_.held_now;
+}
+
+void Hub::SendNow(bool publish, const std::string& address, zmq::message_t& body) {
+  if (publish) {
+    fanout_.send(zmq::buffer(address), zmq::send_flags::sndmore);
+    fanout_.send(body, zmq::send_flags::none);
+    return;
+  }
+  try {
+    // ROUTER_MANDATORY: a gone peer is an error here rather than a silent drop.
+    if (!ingest_.send(zmq::buffer(address), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+        !ingest_.send(body, zmq::send_flags::dontwait))
+      ++counters_.replies_unroutable;
+  } catch (const zmq::error_t& e) {
+    ++counters_.replies_unroutable;
+    spdlog::get("hub.net")->debug("reply not routable: {}", e.what());
+  }
+}
+
+void Hub::ReleaseDurable() {
+  const uint64_t durable = journal_->durable();
+  while (!held_.empty() && held_.front().generation <= durable) {
+    Held& h = held_.front();
+    SendNow(h.publish, h.address, h.body);
+    held_.pop_front();
+    --counters_.held_now;
+  }
+}
+
+void Hub::MaybeStartSync() {
+  if (!deferred_sync_ || sync_in_flight_ || journal_->written() <= journal_->durable()) return;
+  journal_->StartSync();
+  sync_in_flight_ = true;
+}
+
+Status Hub::OnSynced() {
+  uint64_t finished = 0;
+  (void)!read(journal_->sync_fd(), &finished, sizeof finished);
+  if (auto failed = journal_->sync_failure()) {
+    return Error{*failed + ". The hub stops: what it committed since the last good sync may "
+                 "not be on disk, and it answered none of it. Check the disk (dmesg), then "
+                 "restart the hub; senders retry every message that was not answered"};
+  }
+  if (!sync_in_flight_) return Ok{};
+  sync_in_flight_ = false;
+  ++counters_.journal_syncs;
+  ReleaseDurable();
+  // The batch decided while the disk synced goes in now, and the next sync covers it.
+  if (!batch_.empty() || !audit_.empty()) CommitBatch();
+  MaybeStartSync();
+  return Ok{};
+}
+
+Status Hub::FinishDurably() {
+  if (!deferred_sync_) return Ok{};
+  if (!batch_.empty() || !audit_.empty()) CommitBatch();
+  MaybeStartSync();
+  while (sync_in_flight_) {
+    pollfd done{journal_->sync_fd(), POLLIN, 0};
+    if (poll(&done, 1, -1) < 0 && errno != EINTR) break;
+    if (auto s = OnSynced(); !s) return s;
+  }
+  ReleaseDurable();
+  return Ok{};
 }
 
 void Hub::Reload() {
@@ -448,8 +538,7 @@ void Hub::Publish(const core::Commit& commit, const std::vector<core::Position>&
     d.SerializeWithCachedSizesToArray(out);
     std::memcpy(out + head, prefix, prefix_size);
     std::memcpy(out + head + prefix_size, commit.envelope.data(), commit.envelope.size());
-    fanout_.send(zmq::buffer(positions[i].stream), zmq::send_flags::sndmore);
-    fanout_.send(msg, zmq::send_flags::none);
+    Send(true, positions[i].stream, std::move(msg));
     ++counters_.deliveries_published;
   }
 }

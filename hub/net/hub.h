@@ -1,9 +1,12 @@
 // The hub: one thread polls the ZAP, ingest and fanout sockets; decisions come from the pure
 // core; accepted messages are written to the journal in one transaction per drained batch
-// (natural group commit) and only then acknowledged and published.
+// (natural group commit) and only acknowledged and published once that transaction is on
+// disk. The disk sync runs on the journal's own thread: while it runs the loop decides the
+// next batch, which is committed when the sync is done (group commit that hides the disk).
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -47,8 +50,10 @@ class Hub {
 
   // Runs the event loop until `stop` becomes true (checked at least every 100 ms). When
   // `reload` becomes true (e.g. set by a SIGHUP handler) the loop clears it and reloads the
-  // topology. Both flags may be set from any thread or a signal handler.
-  void Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr);
+  // topology. Both flags may be set from any thread or a signal handler. On stop, whatever
+  // was committed is made durable and answered first. Returns an Error only when the journal
+  // could not be made durable (a failed disk sync): the hub must not go on answering then.
+  Status Run(const std::atomic<bool>& stop, std::atomic<bool>* reload = nullptr);
 
   // Endpoints as bound, with any "*" port resolved: what nodes connect to.
   const std::string& ingest_endpoint() const { return ingest_endpoint_; }
@@ -66,7 +71,7 @@ class Hub {
   };
   Hub(Options options, core::JournalPtr journal);
   Status Bind();
-  void PollOnce();
+  Status PollOnce();
   void Reload();
   // hub.cpp: revocation on reload. libzmq has no per-peer disconnect on XPUB, so when a
   // reload takes a key (or a stream) away from a node, the fanout is unbound and bound again:
@@ -115,6 +120,16 @@ class Hub {
   void HandleIncidentsQuery(const std::string& routing_id, const v1::Node& node,
                             uint64_t request_id, const v1::IncidentsQuery& query);
   void Reply(const std::string& routing_id, const v1::IngestReply& reply);
+  // hub.cpp: the durability gate. With deferred syncs (core::Journal::DeferSyncs) the journal
+  // commits at once and syncs on its own thread; every answer and delivery made after a
+  // commit waits in held_ until a sync covers it, and goes out in the order it was made.
+  void Send(bool publish, const std::string& address, zmq::message_t body);
+  void SendNow(bool publish, const std::string& address, zmq::message_t& body);
+  bool MustHold() const;
+  Status OnSynced();      // the journal's sync_fd became readable
+  void MaybeStartSync();  // a sync for everything committed, unless one is running
+  void ReleaseDurable();
+  Status FinishDurably();  // on stop: commit, sync and answer what is left
   void Reject(const std::string& routing_id, uint64_t request_id, const std::string& message_id,
               v1::RejectCode code, const std::string& reason);
   v1::Welcome MakeWelcome(const v1::Node& node) const;
@@ -144,6 +159,16 @@ class Hub {
   std::vector<PendingAccept> cursor_replies_;              // answered once cursors are stored
   int64_t next_prune_ms_ = 0;
   core::WorkflowState workflow_;  // incidents and advisories with their deadlines
+  // What waits for the disk (see Send): generation = journal written() when it was made.
+  struct Held {
+    uint64_t generation = 0;
+    bool publish = false;
+    std::string address;  // the node's routing id, or the delivery's stream (topic)
+    zmq::message_t body;
+  };
+  std::deque<Held> held_;
+  bool deferred_sync_ = false;   // journal_->DeferSyncs() succeeded
+  bool sync_in_flight_ = false;  // a StartSync() has not reported back yet
   // Decisions waiting to join the next journal transaction's audit chain.
   std::vector<core::AuditEntry> audit_;
   std::string actor_;  // the node whose request is being decided (for the audit trail)

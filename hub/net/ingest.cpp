@@ -77,7 +77,7 @@ core::AuditEntry AcceptedEntry(const std::vector<core::Commit>& batch) {
 
 void Hub::DrainIngest() {
   const uint32_t max_batch = options_.config.limits().max_batch();
-  for (uint32_t n = 0; n < max_batch; ++n) {
+  for (uint32_t n = 0; n < max_batch && batch_.size() < max_batch; ++n) {
     zmq::message_t routing_id;
     if (!ingest_.recv(routing_id, zmq::recv_flags::dontwait)) break;
     std::vector<zmq::message_t> frames;
@@ -107,7 +107,9 @@ void Hub::DrainIngest() {
     if (RejectIfTooLarge(rid, user, frames[0])) continue;
     HandleRequest(rid, user, frames[0]);
   }
-  CommitBatch();
+  // While the disk syncs the last transaction, the batch grows (up to max_batch) and goes in
+  // when the sync is done (OnSynced): one transaction per sync, as large as the load makes it.
+  if (!(deferred_sync_ && sync_in_flight_ && batch_.size() < max_batch)) CommitBatch();
   CommitCursors();
 }
 
@@ -397,16 +399,9 @@ void Hub::CommitBatch() {
 }
 
 void Hub::Reply(const std::string& routing_id, const v1::IngestReply& reply) {
-  const std::string bytes = reply.SerializeAsString();
-  try {
-    // ROUTER_MANDATORY: a gone peer is an error here rather than a silent drop.
-    if (!ingest_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
-        !ingest_.send(zmq::buffer(bytes), zmq::send_flags::dontwait))
-      ++counters_.replies_unroutable;
-  } catch (const zmq::error_t& e) {
-    ++counters_.replies_unroutable;
-    spdlog::get("hub.net")->debug("reply not routable: {}", e.what());
-  }
+  zmq::message_t body(reply.ByteSizeLong());
+  reply.SerializeWithCachedSizesToArray(static_cast<uint8_t*>(body.data()));
+  Send(false, routing_id, std::move(body));
 }
 
 void Hub::Reject(const std::string& routing_id, uint64_t request_id,

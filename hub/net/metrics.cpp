@@ -19,6 +19,9 @@ std::string RenderPrometheus(const Counters& c) {
     out += "renrakumo_rejections_by_code_total{code=\"" + std::string(name) + "\"} " +
            std::to_string(c.rejections_by_code[code].load()) + "\n";
   }
+  out += "# HELP renrakumo_held_for_disk answers and deliveries waiting for the journal's disk "
+         "sync now\n# TYPE renrakumo_held_for_disk gauge\nrenrakumo_held_for_disk " +
+         std::to_string(c.held_now.load()) + "\n";
   return out;
 }
 

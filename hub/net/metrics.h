@@ -20,6 +20,8 @@ namespace renrakumo::net {
   X(deliveries_published, "deliveries published on fanout after commit")                   \
   X(journal_batches, "journal transactions committed")                                     \
   X(journal_failures, "journal transactions that failed")                                  \
+  X(journal_syncs, "background syncs that made the journal's committed transactions durable") \
+  X(held_for_disk, "answers and deliveries that waited for the journal's disk sync")         \
   X(fetches, "replay requests answered")                                                   \
   X(replies_unroutable, "replies dropped because the node had gone (it will retry)")       \
   X(topology_reloads, "topology reloads applied (SIGHUP)")                                   \
@@ -38,6 +40,8 @@ struct Counters {
   // Rejections per RejectCode (index = enum value; kRejectCodes bounds it).
   static constexpr int kRejectCodes = 32;
   std::atomic<uint64_t> rejections_by_code[kRejectCodes] = {};
+  // Gauge: answers and deliveries waiting for the journal's disk sync right now.
+  std::atomic<uint64_t> held_now{0};
 };
 
 // Prometheus text exposition of every counter.

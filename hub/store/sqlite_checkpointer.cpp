@@ -52,22 +52,14 @@ Checkpointer::~Checkpointer() {
   thread_.join();
 }
 
-void Checkpointer::Watch(sqlite3* writer) {
-  sqlite3_wal_autocheckpoint(writer, 0);
-  sqlite3_wal_hook(writer, &Checkpointer::OnCommit, this);
-}
-
-// On the writer's thread, inside its COMMIT: only note the size and wake the thread.
-int Checkpointer::OnCommit(void* self, sqlite3*, const char*, int wal_pages) {
-  auto* c = static_cast<Checkpointer*>(self);
+void Checkpointer::NoteCommit(int wal_pages) {
   bool wake = false;
   {
-    std::lock_guard lock(c->mutex_);
-    c->wal_pages_ = wal_pages;
-    wake = wal_pages >= c->trigger_pages_;
+    std::lock_guard lock(mutex_);
+    wal_pages_ = wal_pages;
+    wake = wal_pages >= trigger_pages_;
   }
-  if (wake) c->wake_.notify_one();
-  return SQLITE_OK;
+  if (wake) wake_.notify_one();
 }
 
 void Checkpointer::RunNow() {

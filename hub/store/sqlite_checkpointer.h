@@ -2,15 +2,15 @@
 // own, so that no COMMIT on the event loop ever copies pages into the database file (SQLite's
 // auto-checkpoint runs inside the COMMIT that crosses its threshold, on the committing thread).
 //
-// The loop's connection reports the WAL's size after every commit (sqlite3_wal_hook, which
+// The loop's connection reports the WAL's size after every commit (its sqlite3_wal_hook, which
 // also replaces the auto-checkpoint). Past `start_bytes` the thread runs a PASSIVE checkpoint:
 // it copies what no reader still needs and never blocks the writer; once a checkpoint has
 // caught up, the writer's next transaction starts the WAL from its beginning again. Past
 // `limit_bytes` (passive checkpoints cannot keep up, or a reader holds an old snapshot, e.g.
 // a backup) it runs a TRUNCATE checkpoint, which holds new writers back while it copies,
-// waiting at most kBusyMs for readers. Durability does not depend on any of this: every
-// COMMIT still fdatasyncs the WAL (synchronous=FULL), and SQLite's recovery replays a WAL
-// left behind by a crash, mid-checkpoint or not.
+// waiting at most kBusyMs for readers. Durability does not depend on any of this: the WAL is
+// synced before the hub answers (wal_syncer.h), and SQLite's recovery replays a WAL left
+// behind by a crash, mid-checkpoint or not.
 #pragma once
 
 #include <condition_variable>
@@ -37,8 +37,9 @@ class Checkpointer {
   Checkpointer(const Checkpointer&) = delete;
   Checkpointer& operator=(const Checkpointer&) = delete;
 
-  // Installs the WAL hook on the writer's connection: every commit then reports its WAL size.
-  void Watch(sqlite3* writer);
+  // The writer's connection reports the WAL's size after each commit (from its WAL hook,
+  // SqliteJournal::OnWalCommit, on the writer's thread): only notes it and wakes the thread.
+  void NoteCommit(int wal_pages);
 
   // Runs one checkpoint now, as the WAL's size calls for, and returns when it has finished.
   // For tests and tools; the loop never waits for the checkpointer.
@@ -49,7 +50,6 @@ class Checkpointer {
  private:
   using Db = SqliteJournal::Db;
   Checkpointer(std::string path, Db db, int start_pages, int limit_pages);
-  static int OnCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
   void Run();
   void CheckpointOnce(int wal_pages);
 

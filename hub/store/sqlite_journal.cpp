@@ -11,6 +11,7 @@
 
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_support.h"
+#include "store/wal_syncer.h"
 
 namespace renrakumo::store {
 
@@ -34,12 +35,61 @@ SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Str
       floor_(std::move(streams.floor)),
       keys_(std::move(keys)),
       checkpointer_(std::move(checkpointer)) {
-  checkpointer_->Watch(db_.get());
+  sqlite3_wal_autocheckpoint(db_.get(), 0);  // the checkpointer's thread does it instead
+  sqlite3_wal_hook(db_.get(), &SqliteJournal::OnWalCommit, this);
 }
 
 SqliteJournal::~SqliteJournal() {
-  // The hook points at the checkpointer, which is stopped before db_ closes.
+  // Whatever was committed but not yet synced is made durable before the journal closes.
+  if (syncer_ && !syncer_->failure() && syncer_->durable() < written()) {
+    syncer_->Request(written());
+    (void)syncer_->Wait(written());
+  }
+  // The hook points at this journal and its checkpointer, which is stopped before db_ closes.
   sqlite3_wal_hook(db_.get(), nullptr, nullptr);
+}
+
+int SqliteJournal::OnWalCommit(void* self, sqlite3*, const char*, int wal_pages) {
+  auto* journal = static_cast<SqliteJournal*>(self);
+  journal->written_.fetch_add(1, std::memory_order_release);
+  journal->checkpointer_->NoteCommit(wal_pages);
+  return SQLITE_OK;
+}
+
+bool SqliteJournal::DeferSyncs() {
+  if (syncer_) return true;
+  auto syncer = WalSyncer::Start(path_);
+  if (!syncer) {
+    Logger()->warn("{}; every commit syncs the disk itself instead", syncer.error());
+    return false;
+  }
+  // Everything committed so far was synced by its COMMIT (synchronous=FULL).
+  if (sqlite3_exec(db_.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    Logger()->warn("{}; every commit syncs the disk itself instead",
+                   Failure("cannot defer WAL syncs").message);
+    return false;
+  }
+  durable_before_deferral_ = written();
+  syncer_ = std::move(*syncer);
+  return true;
+}
+
+uint64_t SqliteJournal::durable() const {
+  if (!syncer_) return written();
+  return std::max(durable_before_deferral_, syncer_->durable());
+}
+
+void SqliteJournal::StartSync() {
+  if (syncer_) syncer_->Request(written());
+}
+
+int SqliteJournal::sync_fd() const { return syncer_ ? syncer_->notify_fd() : -1; }
+
+std::optional<std::string> SqliteJournal::sync_failure() const {
+  if (!syncer_) return std::nullopt;
+  auto failed = syncer_->failure();
+  if (failed) return "journal " + path_ + ": " + *failed;
+  return std::nullopt;
 }
 
 // FNV-1a over sender, a separator byte no text contains (0xff is not UTF-8), and message_id,

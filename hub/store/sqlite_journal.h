@@ -1,6 +1,8 @@
 // The journal on SQLite in WAL mode: the embedded default store (no server to run).
 // One file holds every accepted message and its numbered deliveries; Append() returns only
-// after the batch's transaction is durable, so the hub may then acknowledge and publish.
+// after the batch's transaction is durable, so the hub may then acknowledge and publish --
+// unless DeferSyncs() moved the sync to a thread (the hub does): then written() and durable()
+// say what a finished sync covers, and the hub answers only from that.
 // Not thread-safe: the event-loop thread owns the journal (its statements and seq maps).
 //
 // Idempotency keys (sender, message_id) are indexed in memory, not in SQLite: a UNIQUE index
@@ -15,6 +17,7 @@
 // acknowledgements, relays, retention), sqlite_support.h/.cpp (shared helpers).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -32,6 +35,7 @@ struct sqlite3_stmt;
 namespace renrakumo::store {
 
 class Checkpointer;
+class WalSyncer;
 
 // When the journal's background thread checkpoints the WAL (see sqlite_checkpointer.h).
 struct CheckpointOptions {
@@ -158,7 +162,20 @@ class SqliteJournal final : public core::Journal {
   Result<uint64_t> Prune(int64_t accepted_before_ms,
                          const std::map<std::string, uint64_t>& safe_upto) override;
 
+  // Switches this connection to synchronous=NORMAL and starts the WAL sync thread
+  // (wal_syncer.h): from then on a write is durable once a StartSync() after it finished.
+  // False (and every commit stays durable at once) if the thread cannot start.
+  bool DeferSyncs() override;
+  uint64_t written() const override { return written_.load(std::memory_order_acquire); }
+  uint64_t durable() const override;
+  void StartSync() override;
+  int sync_fd() const override;
+  std::optional<std::string> sync_failure() const override;
+
  private:
+  // The connection's WAL hook, after every committed write transaction: counts it and tells
+  // the checkpointer the WAL's size.
+  static int OnWalCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
   // Inserts one message, its deliveries (numbered from pending, this batch, or last_seq_),
   // its relays and acknowledgements rows; returns SQLITE_DONE or the SQLite error code.
   int WriteCommit(const core::Commit& commit, SeqMap& pending,
@@ -204,6 +221,11 @@ class SqliteJournal final : public core::Journal {
   // Declared after db_: stopped, and its connection closed, before db_ closes, so that the
   // last connection's close checkpoints the WAL and removes it.
   std::unique_ptr<Checkpointer> checkpointer_;
+  // Deferred syncs (DeferSyncs()): write transactions committed so far (counted by the WAL
+  // hook), how many of them were durable when syncs were deferred, and the sync thread.
+  std::atomic<uint64_t> written_{0};  // atomic: StartSync() may come from any thread
+  uint64_t durable_before_deferral_ = 0;
+  std::unique_ptr<WalSyncer> syncer_;
 };
 
 }  // namespace renrakumo::store

@@ -200,6 +200,10 @@ Result<Header> CheckHeader(sqlite3* db, const std::string& path) {
 // commit per batch FULL ran 0.26k-7k commits/s (one fdatasync each; it followed the disk's
 // load), NORMAL ~25k; at 500 per batch both ran 91k-102k/s. Group commit makes the sync nearly
 // free, so under load durability costs nothing.
+// The hub then calls DeferSyncs(): its connection switches to NORMAL and the WAL is synced by
+// a thread of its own (wal_syncer.h) before anything committed is answered, which keeps FULL's
+// guarantee for everything a client was told while the loop goes on deciding the next batch.
+// A journal opened by anything else (tools, tests) stays FULL.
 Result<Ok> Configure(sqlite3* db, const std::string& path, bool empty) {
   // Only before the first write: switching to WAL writes the header, which fixes the size.
   const std::string page_size = "PRAGMA page_size=" + std::to_string(kNewPageSize);

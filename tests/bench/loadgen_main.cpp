@@ -336,10 +336,12 @@ int Run(const Options& o) {
     hub_accepted += static_cast<size_t>(h.number("accepted"));
     const auto& c = hub->hub().counters();
     const double wall = static_cast<double>(t1.wall_ns - t0.wall_ns) / 100.0;
-    std::fprintf(stderr, "  hub: %llu accepted in %llu journal transactions so far; loop "
-                 "thread %.0f%% on CPU, %.0f%% waiting for a CPU, %.0f%% blocked or idle\n",
+    std::fprintf(stderr, "  hub: %llu accepted in %llu journal transactions and %llu disk syncs "
+                 "so far; loop thread %.0f%% on CPU, %.0f%% waiting for a CPU, %.0f%% blocked or "
+                 "idle\n",
                  static_cast<unsigned long long>(c.submits_accepted.load()),
                  static_cast<unsigned long long>(c.journal_batches.load()),
+                 static_cast<unsigned long long>(c.journal_syncs.load()),
                  static_cast<double>(t1.on_cpu_ns - t0.on_cpu_ns) / wall,
                  static_cast<double>(t1.waiting_ns - t0.waiting_ns) / wall,
                  100.0 - static_cast<double>(t1.on_cpu_ns - t0.on_cpu_ns +

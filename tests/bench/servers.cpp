@@ -43,7 +43,7 @@ HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::p
   fanout_ = hub_->fanout_endpoint();
   loop_ = std::thread([this] {
     tid_ = static_cast<int>(gettid());
-    hub_->Run(stop_);
+    (void)hub_->Run(stop_);
   });
 }
 

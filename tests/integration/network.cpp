@@ -90,6 +90,7 @@ TestNetwork::~TestNetwork() {
 void TestNetwork::StartHub() {
   auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
   if (!journal) throw std::runtime_error(journal.error());
+  if (wrap_journal_) *journal = wrap_journal_(std::move(*journal));
   auto reload = [this]() -> Result<core::TopologyPtr> { return topology_; };
   auto reload_rules = [this](const core::Topology&) -> Result<v1::Rules> { return rules_; };
   auto hub = net::Hub::Create(
@@ -101,7 +102,19 @@ void TestNetwork::StartHub() {
   hub_config_.set_ingest_endpoint(hub_->ingest_endpoint());
   hub_config_.set_fanout_endpoint(hub_->fanout_endpoint());
   stop_ = false;
-  loop_ = std::thread([this] { hub_->Run(stop_, &reload_); });
+  run_failed_ = false;
+  loop_ = std::thread([this] {
+    if (auto s = hub_->Run(stop_, &reload_); !s) {
+      run_error_ = s.error();
+      run_failed_ = true;
+    }
+  });
+}
+
+void TestNetwork::WrapJournal(std::function<core::JournalPtr(core::JournalPtr)> wrap) {
+  StopHub();
+  wrap_journal_ = std::move(wrap);
+  StartHub();
 }
 
 void TestNetwork::StopHub() {

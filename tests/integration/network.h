@@ -47,6 +47,14 @@ class TestNetwork {
   void StopHub();
   void StartHub();
 
+  // Set once the hub's loop has returned an error (e.g. its journal failed a disk sync).
+  bool hub_failed() const { return run_failed_.load(); }
+  std::string hub_error() const { return run_failed_.load() ? run_error_ : std::string(); }
+
+  // Restarts the hub with its journal passed through `wrap` (e.g. a decorator that holds the
+  // journal's disk syncs); later restarts wrap it too.
+  void WrapJournal(std::function<core::JournalPtr(core::JournalPtr)> wrap);
+
   // Swaps the hub's topology the way SIGHUP does, and waits until the loop applied it.
   void ReloadTopology(v1::Topology topology);
   // Swaps the rules as a SIGHUP with an edited rules.yaml does (the topology stays).
@@ -64,9 +72,12 @@ class TestNetwork {
   std::string hub_keys_public_;
   std::string hub_keys_secret_;
   core::TopologyPtr topology_;
+  std::function<core::JournalPtr(core::JournalPtr)> wrap_journal_;
   std::unique_ptr<net::Hub> hub_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> reload_{false};
+  std::string run_error_;  // written by the loop thread before run_failed_ is set
+  std::atomic<bool> run_failed_{false};
   std::thread loop_;
 };
 

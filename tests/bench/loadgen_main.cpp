@@ -103,6 +103,7 @@ struct CpuSnapshot {
   std::map<int, std::pair<std::string, int64_t>> threads;  // tid -> (comm, on-CPU ns)
   std::map<int, int64_t> switches;                         // tid -> context switches
   int64_t agent_ns = 0;
+  int64_t agent_switches = 0;  // context switches of every thread of the agent
   int64_t tcp_out_segs = 0;  // the machine's (network namespace's) TCP segments sent
 };
 
@@ -146,6 +147,14 @@ CpuSnapshot TakeCpuSnapshot(pid_t agent) {
     if (i == 15) stime = std::stoll(field);
   }
   snap.agent_ns = (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
+  std::error_code ec;
+  for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(agent) + "/task", ec)) {
+    std::ifstream status(task.path() / "status");
+    for (std::string l; std::getline(status, l);)
+      if (l.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+        snap.agent_switches += std::stoll(l.substr(l.find(':') + 1));
+  }
   return snap;
 }
 
@@ -167,8 +176,10 @@ std::string CpuSplit(const CpuSnapshot& before, const CpuSnapshot& after, size_t
                       static_cast<double>(messages));
     out += buf;
   }
-  std::snprintf(buf, sizeof buf, "; client agent %.1f us/msg; %.2f TCP segments/msg",
+  std::snprintf(buf, sizeof buf, "; client agent %.1f us/msg (%.2f cs); %.2f TCP segments/msg",
                 static_cast<double>(after.agent_ns - before.agent_ns) / per,
+                static_cast<double>(after.agent_switches - before.agent_switches) /
+                    static_cast<double>(messages),
                 static_cast<double>(after.tcp_out_segs - before.tcp_out_segs) /
                     static_cast<double>(messages));
   return out + buf;

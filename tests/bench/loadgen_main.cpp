@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -357,7 +358,10 @@ int Run(const Options& o) {
                  static_cast<double>(t1.waiting_ns - t0.waiting_ns) / wall,
                  100.0 - static_cast<double>(t1.on_cpu_ns - t0.on_cpu_ns +
                                              t1.waiting_ns - t0.waiting_ns) / wall);
-    const std::string s = "storm " + std::to_string(n) + " ops W=" + std::to_string(o.window);
+    std::string s = "storm " + std::to_string(n) + " ops W=" + std::to_string(o.window);
+    // Under tests/bench/slow_sync.cpp (run.sh --slow-sync-us): say so in every row.
+    if (const char* us = std::getenv("RENRAKUMO_SLOW_SYNC_US"); us != nullptr && *us != '\0')
+      s += " fsync+" + std::string(us) + "us";
     rows.push_back({s + " durable accepts", "msg/s", h.number("accepted") / h.number("secs"),
                     b.number("answered") / b.number("secs"), Goal::kRatioAtLeast, 0.7});
     rows.push_back({s + " p50 submit->accepted", "ms", h.number("p50_us") / 1000,

@@ -4,6 +4,7 @@
 #   tests/bench/run.sh            full run (storm 100/1,000 operators, fan-out 1,000/5,000)
 #   tests/bench/run.sh --fanout 1000,10000   also try 10,000 subscribers (see docs/performance.md)
 #   tests/bench/run.sh --quick    smaller figures, for a quick look (~30 s)
+#   tests/bench/run.sh --slow-sync-us 2000   also the storms with a 2 ms disk flush
 # Extra arguments after --quick (or alone) go to renrakumo-loadgen, e.g. --window 16.
 # Build dir: build-bench (Release). Never part of ctest, except the loadgen's --smoke run.
 set -euo pipefail
@@ -12,9 +13,19 @@ build="${RENRAKUMO_BENCH_BUILD:-$root/build-bench}"
 
 quick=0
 if [[ "${1:-}" == "--quick" ]]; then quick=1; shift; fi
+# --slow-sync-us N (anywhere): also run the storms with every disk sync N us slower, as on a
+# real disk (tests/bench/slow_sync.cpp; this VM's flush takes ~0.1 ms, real disks 0.5-5 ms).
+slow_sync_us=""
+rest=()
+while [[ $# -gt 0 ]]; do
+  if [[ "$1" == "--slow-sync-us" ]]; then slow_sync_us="${2:?--slow-sync-us needs microseconds}"; shift 2
+  else rest+=("$1"); shift; fi
+done
+set -- "${rest[@]+"${rest[@]}"}"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DRENRAKUMO_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" -j"$(nproc)" --target renrakumo-loadgen renrakumo-micro-bench >/dev/null
+cmake --build "$build" -j"$(nproc)" --target renrakumo-loadgen renrakumo-micro-bench \
+  renrakumo-slow-sync >/dev/null
 
 # 10,000 subscribers need ~10,000 descriptors in the hub's process (and as many in the
 # client agent's); raise the soft limit as far as the hard one allows (root may raise both).
@@ -34,6 +45,14 @@ else
 fi
 status=0
 "$bench/renrakumo-loadgen" "${args[@]}" "$@" | tee "$build/loadgen-table.md" || status=$?
+if [[ -n "$slow_sync_us" ]]; then
+  echo
+  echo "the storms again, every fdatasync/fsync ${slow_sync_us} us slower (both servers; only the hub syncs):"
+  storm_args=(--storm-ops "$([[ $quick == 1 ]] && echo 100 || echo 100,1000)"
+              --storm-msgs "$([[ $quick == 1 ]] && echo 30000 || echo 100000)" --fanout "" --catchup 1000)
+  RENRAKUMO_SLOW_SYNC_US="$slow_sync_us" LD_PRELOAD="$bench/librenrakumo-slow-sync.so" \
+    "$bench/renrakumo-loadgen" "${storm_args[@]}" "$@" | grep -E '^\| (scenario|---|storm)' || status=$?
+fi
 
 # The core's decision path (decode + validate + route), in microseconds per message.
 "$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_Check|BM_Route|BM_Encode|BM_Verify' \

@@ -74,7 +74,7 @@ if [[ $quick == 0 ]]; then
       printf "  %-40s %10.1f us/iter %12.0f items/s\n", $1, $3 / 1000, ips }'
   # A separate run: the CSV reporter wants the storm's extra counter in every row.
   echo "journal under the storm's pattern (batch/senders; process CPU, checkpointer included):"
-  "$bench/renrakumo-micro-bench" --benchmark_filter='JournalStorm' \
+  "$bench/renrakumo-micro-bench" --benchmark_filter='JournalStorm|LmdbStorm' \
     --benchmark_min_time=1 --benchmark_format=csv 2>/dev/null |
     awk -F, 'NR > 1 { gsub(/"/, "", $1); split($1, a, "/");
       printf "  %-40s %8.0f msg/s %6.2f us CPU/msg %7.0f B written/msg\n",

@@ -2,6 +2,7 @@
 // measured in the same run, their ratio, the target, and whether it was met.
 #pragma once
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -43,9 +44,13 @@ struct Row {
 };
 
 inline void PrintTable(const std::vector<Row>& rows, FILE* out) {
-  std::fprintf(out, "| %-52s | %14s | %14s | %7s | %9s | %4s |\n", "scenario", "renrakumo",
-               "baseline", "ratio", "target", "met");
-  std::fprintf(out, "|%s|%s|%s|%s|%s|%s|\n", std::string(54, '-').c_str(),
+  // At least 52 wide (run.sh appends rows of that width); wider for long scenario names.
+  int width = 52;
+  for (const auto& r : rows)
+    width = std::max(width, static_cast<int>(r.scenario.size() + r.unit.size() + 3));
+  std::fprintf(out, "| %-*s | %14s | %14s | %7s | %9s | %4s |\n", width, "scenario",
+               "renrakumo", "baseline", "ratio", "target", "met");
+  std::fprintf(out, "|%s|%s|%s|%s|%s|%s|\n", std::string(static_cast<size_t>(width) + 2, '-').c_str(),
                std::string(16, '-').c_str(), std::string(16, '-').c_str(),
                std::string(9, '-').c_str(), std::string(11, '-').c_str(),
                std::string(6, '-').c_str());
@@ -56,8 +61,8 @@ inline void PrintTable(const std::vector<Row>& rows, FILE* out) {
       std::snprintf(base, sizeof base, "%.1f", r.baseline);
       std::snprintf(ratio, sizeof ratio, "%.2f", r.ratio());
     }
-    std::fprintf(out, "| %-52s | %14.1f | %14s | %7s | %9s | %4s |\n", name.c_str(), r.ours, base,
-                 ratio, r.target_text().c_str(), r.met().c_str());
+    std::fprintf(out, "| %-*s | %14.1f | %14s | %7s | %9s | %4s |\n", width, name.c_str(), r.ours,
+                 base, ratio, r.target_text().c_str(), r.met().c_str());
   }
   std::fflush(out);
 }

@@ -58,7 +58,13 @@ int SqliteJournal::OnWalCommit(void* self, sqlite3*, const char*, int wal_pages)
 
 bool SqliteJournal::DeferSyncs() {
   if (syncer_) return true;
-  auto syncer = WalSyncer::Start(path_);
+  const char* wal = sqlite3_filename_wal(sqlite3_db_filename(db_.get(), "main"));
+  if (wal == nullptr || *wal == '\0') {
+    Logger()->warn("journal {}: SQLite names no WAL file; every commit syncs the disk itself",
+                   path_);
+    return false;
+  }
+  auto syncer = WalSyncer::Start(wal);
   if (!syncer) {
     Logger()->warn("{}; every commit syncs the disk itself instead", syncer.error());
     return false;

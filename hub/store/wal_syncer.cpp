@@ -26,17 +26,17 @@ struct Fd {
 
 }  // namespace
 
-Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& db_path) {
+Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& wal_path) {
   const int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (fd < 0) return Error{Errno("journal " + db_path + ": cannot create the WAL syncer's eventfd")};
-  return std::unique_ptr<WalSyncer>(new WalSyncer(db_path, fd));
+  if (fd < 0) return Error{Errno("cannot create the eventfd of the syncer of " + wal_path)};
+  return std::unique_ptr<WalSyncer>(new WalSyncer(wal_path, fd));
 }
 
-WalSyncer::WalSyncer(std::string db_path, int event_fd)
-    : wal_path_(db_path + "-wal"),
-      dir_path_(std::filesystem::path(db_path).parent_path().empty()
+WalSyncer::WalSyncer(std::string wal_path, int event_fd)
+    : wal_path_(std::move(wal_path)),
+      dir_path_(std::filesystem::path(wal_path_).parent_path().empty()
                     ? std::string(".")
-                    : std::filesystem::path(db_path).parent_path().string()),
+                    : std::filesystem::path(wal_path_).parent_path().string()),
       event_fd_(event_fd),
       thread_([this] { Run(); }) {}
 
@@ -98,11 +98,7 @@ void WalSyncer::Run() {
 
 std::optional<std::string> WalSyncer::SyncOnce() {
   Fd wal{open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (wal.fd < 0) {
-    // In WAL mode the file exists while the journal is open; without it nothing was written.
-    if (errno == ENOENT) return std::nullopt;
-    return Errno("cannot open " + wal_path_ + " to sync it");
-  }
+  if (wal.fd < 0) return Errno("cannot open " + wal_path_ + " to sync it");
   struct stat st{};
   if (fstat(wal.fd, &st) != 0) return Errno("cannot stat " + wal_path_);
   if (fdatasync(wal.fd) != 0) return Errno("fdatasync of " + wal_path_ + " failed");

@@ -15,7 +15,8 @@
 //
 // The WAL is opened anew for each sync (a handful of syscalls per batch), so a WAL that SQLite
 // recreated is still the one synced; the first sync of every new WAL file also syncs its
-// directory, which makes the file's name durable.
+// directory, which makes the file's name durable. A WAL that is missing is an error, never
+// "nothing to sync": the journal is open in WAL mode, so SQLite keeps the file.
 #pragma once
 
 #include <atomic>
@@ -33,8 +34,10 @@ namespace renrakumo::store {
 
 class WalSyncer {
  public:
-  // For the journal at db_path (its WAL is db_path + "-wal"). Starts the thread.
-  static Result<std::unique_ptr<WalSyncer>> Start(const std::string& db_path);
+  // Syncs the WAL file at wal_path: the name SQLite itself uses (sqlite3_filename_wal), which
+  // is not always the journal's path + "-wal" (SQLite resolves a symlinked journal first).
+  // Starts the thread.
+  static Result<std::unique_ptr<WalSyncer>> Start(const std::string& wal_path);
   ~WalSyncer();  // finishes a sync in progress, then stops
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -53,7 +56,7 @@ class WalSyncer {
   uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
-  WalSyncer(std::string db_path, int event_fd);
+  WalSyncer(std::string wal_path, int event_fd);
   void Run();
   // fdatasync of the WAL (and its directory when the WAL is a file not synced before).
   std::optional<std::string> SyncOnce();

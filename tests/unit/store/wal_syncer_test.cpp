@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,28 @@ TEST_F(DeferredSyncTest, ClosingTheJournalKeepsWhatWasCommittedButNotSynced) {
   auto again = Open();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->LastSeq("node.s."), 100u);
+}
+
+TEST_F(DeferredSyncTest, AJournalOpenedThroughASymlinkSyncsTheWalSqliteWrites) {
+  // SQLite resolves a symlinked journal and keeps its WAL next to the target: that file must be
+  // the one synced, not "<link>-wal".
+  std::filesystem::create_directories(dir_ / "disk");
+  const auto target = dir_ / "disk" / "journal.db";
+  const auto link = dir_ / "journal-link.db";
+  {
+    auto created = OpenSqliteJournal(target.string());
+    ASSERT_TRUE(created.ok()) << created.error();
+  }
+  std::filesystem::create_symlink(target, link);
+  auto journal = OpenSqliteJournal(link.string());
+  ASSERT_TRUE(journal.ok()) << journal.error();
+  ASSERT_TRUE((*journal)->DeferSyncs());
+  ASSERT_TRUE((*journal)->Append(Report(1)).ok());
+  (*journal)->StartSync();
+  ASSERT_TRUE(SyncFinished(**journal));
+  EXPECT_FALSE((*journal)->sync_failure().has_value()) << *(*journal)->sync_failure();
+  EXPECT_EQ((*journal)->durable(), (*journal)->written());
+  EXPECT_TRUE(std::filesystem::exists(target.string() + "-wal"));
 }
 
 }  // namespace

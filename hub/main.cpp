@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "config/keys.h"
+#include "core/config_check.h"
 #include "config/load.h"
 #include "config/rules_load.h"
 #include "net/hub.h"
@@ -75,6 +76,8 @@ int CheckConfig(const std::string& path) {
   }
   const auto* hub = &offline->hub;
   const auto* topo = &offline->topology;
+  std::vector<std::string> warnings = topo->warnings;
+  for (const auto& w : core::HubScaleWarnings(*hub, topo->topology)) warnings.push_back(path + ": " + w);
   auto rules = config::LoadRules(hub->rules_file());
   if (!rules) {
     std::cerr << rules.error() << "\n";
@@ -86,11 +89,11 @@ int CheckConfig(const std::string& path) {
   }
   // Last, so that a config written before any key exists is checked in full first.
   if (auto keys = ReadHubKeys(*hub); !keys) {
-    for (const auto& w : topo->warnings) std::cerr << "warning: " << w << "\n";
+    for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
     std::cerr << path << ": " << keys.error() << "\n";
     return 2;
   }
-  for (const auto& w : topo->warnings) std::cerr << "warning: " << w << "\n";
+  for (const auto& w : warnings) std::cerr << "warning: " << w << "\n";
   std::cout << path << ": OK (" << topo->topology.sectors_size() << " sectors, "
             << topo->topology.nodes_size() << " nodes)\n";
   return 0;
@@ -205,6 +208,8 @@ int main(int argc, char** argv) {
     std::cerr << topology.error() << "\n";
     return 2;
   }
+  for (const auto& w : core::HubScaleWarnings(*hub_config, (*topology)->config()))
+    spdlog::warn("{}: {}", config_path, w);
   auto secret = ReadHubKeys(*hub_config);
   if (!secret) {
     std::cerr << config_path << ": " << secret.error() << "\n";

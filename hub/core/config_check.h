@@ -31,6 +31,12 @@ namespace renrakumo::core {
 // Expects defaults already applied (see config::LoadHubConfig): a zero limit is an error here.
 [[nodiscard]] std::vector<std::string> ValidateHubConfig(const v1::HubConfig& config);
 
+// Settings that work but will not scale to this topology: ZMTP heartbeats every few seconds
+// on thousands of connections (libzmq 4.3 cancels each heartbeat's timer by a linear search
+// over every connection's timers; docs/performance.md measured it at 10,000 subscribers).
+[[nodiscard]] std::vector<std::string> HubScaleWarnings(const v1::HubConfig& config,
+                                                        const v1::Topology& topology);
+
 // Expects defaults applied and hub_public_key_file already read into hub_public_key.
 [[nodiscard]] std::vector<std::string> ValidateNodeConfig(const v1::NodeConfig& config);
 

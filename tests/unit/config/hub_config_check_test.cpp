@@ -136,5 +136,45 @@ TEST(ValidateNodeConfig, DeadlineNotShorterThanTimeout) {
               ElementsAre("submit_deadline_ms: 1000 is shorter than request_timeout_ms (3000)"));
 }
 
+// A topology of `operators` telecom operators under one ministry.
+v1::Topology Operators(int operators) {
+  v1::Topology t;
+  auto* sector = t.add_sectors();
+  sector->set_id("telecom");
+  sector->add_ministries("mic");
+  auto* mic = t.add_nodes();
+  mic->set_id("mic");
+  mic->set_kind(v1::NODE_KIND_MINISTRY);
+  for (int i = 0; i < operators; ++i) {
+    auto* n = t.add_nodes();
+    n->set_id("carrier-" + std::to_string(i));
+    n->set_kind(v1::NODE_KIND_OPERATOR);
+    n->set_sector("telecom");
+  }
+  return t;
+}
+
+v1::HubConfig HubWith(const std::string& yaml) {
+  v1::HubConfig c;
+  EXPECT_TRUE(config::ParseYamlString(kValidHub, "base", &c).ok());
+  EXPECT_TRUE(config::ParseYamlString(yaml, "hub.yaml", &c).ok());
+  config::ApplyHubDefaults(&c);
+  return c;
+}
+
+TEST(HubScaleWarnings, FewSecondHeartbeatsOnThousandsOfNodesAreWarnedAbout) {
+  const auto w = HubScaleWarnings(HubWith(""), Operators(3000));
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_THAT(w[0], HasSubstr("limits.heartbeat_ivl_ms: 5000 ms with 3001 nodes (6002 connections)"));
+  EXPECT_THAT(w[0], HasSubstr("heartbeat_ivl_ms: 30000"));
+}
+
+TEST(HubScaleWarnings, NoneForASmallNetworkOrLongHeartbeats) {
+  EXPECT_THAT(HubScaleWarnings(HubWith(""), Operators(100)), IsEmpty());
+  EXPECT_THAT(HubScaleWarnings(HubWith("limits: {heartbeat_ivl_ms: 30000, heartbeat_timeout_ms: 90000}"),
+                               Operators(3000)),
+              IsEmpty());
+}
+
 }  // namespace
 }  // namespace renrakumo::core

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 
@@ -407,7 +408,9 @@ void Hub::MaybeStartSync() {
 
 Status Hub::OnSynced() {
   uint64_t finished = 0;
-  (void)!read(journal_->sync_fd(), &finished, sizeof finished);
+  // Nothing to read (a spurious wake-up, or a signal during FinishDurably's wait): the sync
+  // has not finished yet.
+  if (read(journal_->sync_fd(), &finished, sizeof finished) != sizeof finished) return Ok{};
   if (auto failed = journal_->sync_failure()) {
     return Error{*failed + ". The hub stops: what it committed since the last good sync may "
                  "not be on disk, and it answered none of it. Check the disk (dmesg), then "
@@ -427,10 +430,14 @@ Status Hub::FinishDurably() {
   if (!deferred_sync_) return Ok{};
   if (!batch_.empty() || !audit_.empty()) CommitBatch();
   MaybeStartSync();
+  // However long the disk takes: what was committed must be durable before the hub exits.
   while (sync_in_flight_) {
     pollfd done{journal_->sync_fd(), POLLIN, 0};
-    if (poll(&done, 1, -1) < 0 && errno != EINTR) break;
-    if (auto s = OnSynced(); !s) return s;
+    const int ready = poll(&done, 1, -1);
+    if (ready < 0 && errno != EINTR)
+      return Error{std::string("cannot wait for the journal's last sync: ") + std::strerror(errno)};
+    if (ready > 0)
+      if (auto s = OnSynced(); !s) return s;
   }
   ReleaseDurable();
   return Ok{};

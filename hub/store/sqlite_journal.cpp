@@ -69,7 +69,7 @@ bool SqliteJournal::DeferSyncs() {
     Logger()->warn("{}; every commit syncs the disk itself instead", syncer.error());
     return false;
   }
-  // Everything committed so far was synced by its COMMIT (synchronous=FULL).
+  // Everything committed so far was synced by its own COMMIT (the connection opened FULL).
   if (sqlite3_exec(db_.get(), "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr) != SQLITE_OK) {
     Logger()->warn("{}; every commit syncs the disk itself instead",
                    Failure("cannot defer WAL syncs").message);

@@ -12,7 +12,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <random>
 
 #include "store/sqlite_journal.h"
@@ -69,17 +68,6 @@ void JournalAppend(benchmark::State& state, const char* root) {
 void BM_JournalAppendDisk(benchmark::State& s) { JournalAppend(s, "/tmp"); }
 void BM_JournalAppendShm(benchmark::State& s) { JournalAppend(s, "/dev/shm"); }
 
-// Bytes this process has passed to write()/pwrite() so far (the journal's WAL and database
-// writes: nothing else in this process writes while a journal benchmark runs).
-uint64_t BytesWritten() {
-  std::ifstream in("/proc/self/io");
-  std::string key;
-  uint64_t value = 0;
-  while (in >> key >> value)
-    if (key == "wchar:") return value;
-  return 0;
-}
-
 // What the hub's storm asks of the journal: batches from `senders` operators with random
 // message ids (the client library's default), one delivery each, and one audit entry per
 // batch listing every message (as the hub writes it), on a journal that already holds 50,000
@@ -92,47 +80,24 @@ void JournalStorm(benchmark::State& state, const char* root) {
   const size_t size = static_cast<size_t>(state.range(0));
   const size_t senders = static_cast<size_t>(state.range(1));
   std::mt19937_64 random(42);
-  auto batch_of = [&](size_t n) {
-    std::vector<core::Commit> batch(n);
-    std::vector<core::AuditEntry> audit(1);
-    std::string lines;
-    for (size_t i = 0; i < n; ++i) {
-      auto& c = batch[i];
-      char sender[32], id[40];
-      std::snprintf(sender, sizeof sender, "bank-%05zu", static_cast<size_t>(random() % senders));
-      std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                    static_cast<unsigned long long>(random()));
-      c.sender = sender;
-      c.message_id = id;
-      c.accepted_at_ms = 1'700'000'000'000;
-      c.kind = "report";
-      c.envelope = Envelope();
-      c.deliveries.push_back({"node.fsa.", "incident report from " + c.sender +
-                                               " (finance sector)"});
-      lines += (lines.empty() ? "" : "\n") + c.kind + " '" + c.message_id + "' from " + c.sender +
-               " at " + std::to_string(c.accepted_at_ms) + " -> node.fsa.";
-    }
-    audit[0] = {batch.back().accepted_at_ms, "hub", "accepted", std::to_string(n) + " messages",
-                std::move(lines)};
-    return std::make_pair(std::move(batch), std::move(audit));
-  };
   for (int i = 0; i < 100; ++i) {
-    auto [batch, audit] = batch_of(500);
-    (void)(*journal)->Append(batch, audit);
+    const StormBatch b = MakeStormBatch(500, senders, random);
+    (void)(*journal)->Append(b.commits, b.audit);
   }
-  const uint64_t written0 = BytesWritten();
+  const uint64_t written0 = ProcessBytesWritten();
   for (auto _ : state) {
     state.PauseTiming();
-    auto [batch, audit] = batch_of(size);
+    const StormBatch b = MakeStormBatch(size, senders, random);
     state.ResumeTiming();
-    auto positions = (*journal)->Append(batch, audit);
+    auto positions = (*journal)->Append(b.commits, b.audit);
     if (!positions) {
       state.SkipWithError(positions.error().c_str());
       break;
     }
   }
   const double messages = static_cast<double>(state.iterations() * size);
-  state.counters["written_B_per_msg"] = static_cast<double>(BytesWritten() - written0) / messages;
+  state.counters["written_B_per_msg"] =
+      static_cast<double>(ProcessBytesWritten() - written0) / messages;
   state.SetItemsProcessed(static_cast<int64_t>(messages));
   journal->reset();
   fs::remove_all(path.parent_path());

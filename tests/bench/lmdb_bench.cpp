@@ -11,7 +11,6 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <random>
 #include <span>
@@ -28,12 +27,6 @@ namespace renrakumo::bench {
 namespace {
 namespace fs = std::filesystem;
 
-// The same envelope bytes as journal_bench.cpp's: a ~1 KiB incident report.
-const std::string& LmdbEnvelope() {
-  static const std::string env = MakeReport("m-000000000001", 1024).SerializeAsString();
-  return env;
-}
-
 // A fresh directory for one environment, removed (with everything LMDB put in it) on scope exit.
 struct ScratchDir {
   explicit ScratchDir(const char* root)
@@ -48,17 +41,6 @@ struct ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
   fs::path path;
 };
-
-// The "wchar:" line of /proc/self/io: every byte this process has handed to write(), pwrite()
-// and pwritev() so far. LMDB writes its dirty pages and the meta page that way (no
-// MDB_WRITEMAP), and nothing else in the process writes during the storm's loop.
-uint64_t ProcessBytesWritten() {
-  std::ifstream io("/proc/self/io");
-  constexpr std::string_view kField = "wchar: ";
-  for (std::string line; std::getline(io, line);)
-    if (line.starts_with(kField)) return std::stoull(line.substr(kField.size()));
-  return 0;
-}
 
 // Key and value encodings. Integers in keys are big-endian so that LMDB's default memcmp order
 // is numeric order (and MDB_APPEND applies); strings in values carry a 4-byte length.
@@ -224,8 +206,8 @@ class LmdbJournal {
   std::string key_, value_;                   // reused across puts: no allocation per message
 };
 
-// BM_JournalStorm's workload on LMDB: batches from `senders` operators with random message ids,
-// one delivery and one audit entry per message, on a store already holding 50,000 messages.
+// BM_JournalStorm's workload on LMDB (MakeStormBatch: random message ids, one delivery per
+// message, one audit entry per batch), on a store already holding 50,000 messages.
 // Process CPU and bytes written per message are reported as for the SQLite journal.
 void LmdbStorm(benchmark::State& state, const char* root) {
   ScratchDir dir(root);
@@ -235,37 +217,17 @@ void LmdbStorm(benchmark::State& state, const char* root) {
   const size_t size = static_cast<size_t>(state.range(0));
   const size_t senders = static_cast<size_t>(state.range(1));
   std::mt19937_64 random(42);
-  auto batch_of = [&](size_t n) {
-    std::vector<core::Commit> batch(n);
-    std::vector<core::AuditEntry> audit(n);
-    for (size_t i = 0; i < n; ++i) {
-      auto& c = batch[i];
-      char sender[32], id[40];
-      std::snprintf(sender, sizeof sender, "bank-%05zu", static_cast<size_t>(random() % senders));
-      std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                    static_cast<unsigned long long>(random()));
-      c.sender = sender;
-      c.message_id = id;
-      c.accepted_at_ms = 1'700'000'000'000;
-      c.kind = "report";
-      c.envelope = LmdbEnvelope();
-      c.deliveries.push_back({"node.fsa.", "incident report from " + c.sender +
-                                               " (finance sector)"});
-      audit[i] = {c.accepted_at_ms, c.sender, "accepted", c.message_id, "report -> node.fsa."};
-    }
-    return std::make_pair(std::move(batch), std::move(audit));
-  };
   for (int i = 0; i < 100; ++i) {
-    auto [batch, audit] = batch_of(500);
-    if (std::string error = journal.Append(batch, audit); !error.empty())
+    const StormBatch b = MakeStormBatch(500, senders, random);
+    if (std::string error = journal.Append(b.commits, b.audit); !error.empty())
       return state.SkipWithError(("pre-fill: " + error).c_str());
   }
   const uint64_t written0 = ProcessBytesWritten();
   for (auto _ : state) {
     state.PauseTiming();
-    auto [batch, audit] = batch_of(size);
+    const StormBatch b = MakeStormBatch(size, senders, random);
     state.ResumeTiming();
-    if (std::string error = journal.Append(batch, audit); !error.empty()) {
+    if (std::string error = journal.Append(b.commits, b.audit); !error.empty()) {
       state.SkipWithError(error.c_str());
       break;  // a ranged-for loop keeps running after SkipWithError otherwise
     }

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <stdexcept>
 
 #include "config/signing.h"
@@ -143,6 +144,40 @@ std::string EncodeSignedSubmit(uint64_t request_id, const v1::Envelope& envelope
   req.set_request_id(request_id);
   req.mutable_submit()->set_envelope(std::move(bytes).value());
   return req.SerializeAsString();
+}
+
+StormBatch MakeStormBatch(size_t n, size_t senders, std::mt19937_64& random) {
+  static const std::string envelope = MakeReport("m-000000000001", 1024).SerializeAsString();
+  StormBatch b;
+  b.commits.resize(n);
+  std::string lines;
+  for (auto& c : b.commits) {
+    char sender[32], id[40];
+    std::snprintf(sender, sizeof sender, "bank-%05zu", static_cast<size_t>(random() % senders));
+    std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
+                  static_cast<unsigned long long>(random()));
+    c.sender = sender;
+    c.message_id = id;
+    c.accepted_at_ms = 1'700'000'000'000;
+    c.kind = "report";
+    c.envelope = envelope;
+    c.deliveries.push_back({"node.fsa.", "incident report from " + c.sender + " (finance sector)"});
+    lines += (lines.empty() ? "" : "\n") + c.kind + " '" + c.message_id + "' from " + c.sender +
+             " at " + std::to_string(c.accepted_at_ms) + " -> node.fsa.";
+  }
+  if (n > 0)
+    b.audit.push_back({b.commits.back().accepted_at_ms, "hub", "accepted",
+                       std::to_string(n) + " messages", std::move(lines)});
+  return b;
+}
+
+uint64_t ProcessBytesWritten() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  uint64_t value = 0;
+  while (io >> key >> value)
+    if (key == "wchar:") return value;
+  return 0;
 }
 
 }  // namespace renrakumo::bench

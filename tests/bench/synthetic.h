@@ -5,10 +5,13 @@
 // micro-benchmarks so that both measure the same network.
 #pragma once
 
+#include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "config/keys.h"
+#include "core/journal.h"
 #include "core/topology.h"
 #include "renrakumo/v1/config.pb.h"
 #include "renrakumo/v1/messages.pb.h"
@@ -41,5 +44,19 @@ std::string EncodeSubmit(uint64_t request_id, const v1::Envelope& envelope);
 // The same, the envelope signed with `signing` (a ministry's Ed25519 key pair).
 std::string EncodeSignedSubmit(uint64_t request_id, const v1::Envelope& envelope,
                                const config::KeyPair& signing);
+
+// The journal storm's batches (micro-benchmarks of every store): `n` reports from `senders`
+// operators ("bank-%05zu") with random 32-hex message ids (the client library's default), the
+// same ~1 KiB envelope, one delivery each to node.fsa. with the hub's note, and one audit
+// entry for the whole batch listing every message, as the hub writes it.
+struct StormBatch {
+  std::vector<core::Commit> commits;
+  std::vector<core::AuditEntry> audit;
+};
+StormBatch MakeStormBatch(size_t n, size_t senders, std::mt19937_64& random);
+
+// Bytes this process has passed to write(), pwrite() and friends so far (/proc/self/io's
+// wchar): what a store wrote, when nothing else in the process writes meanwhile.
+uint64_t ProcessBytesWritten();
 
 }  // namespace renrakumo::bench

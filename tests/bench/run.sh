@@ -57,7 +57,7 @@ if [[ -n "$slow_sync_us" ]]; then
   storm_args=(--storm-ops "$([[ $quick == 1 ]] && echo 100 || echo 100,1000)"
               --storm-msgs "$([[ $quick == 1 ]] && echo 30000 || echo 100000)" --fanout "" --catchup 1000)
   RENRAKUMO_SLOW_SYNC_US="$slow_sync_us" LD_PRELOAD="$bench/librenrakumo-slow-sync.so" \
-    "$bench/renrakumo-loadgen" "${storm_args[@]}" "$@" | grep -E '^\| (scenario|---|storm)' || status=$?
+    "$bench/renrakumo-loadgen" "${storm_args[@]}" "$@" | grep -E '^\| (scenario|storm)|^\|-' || status=$?
 fi
 
 # The core's decision path (decode + validate + route), in microseconds per message.

@@ -108,6 +108,17 @@ struct CpuSnapshot {
   int64_t tcp_out_segs = 0;  // the machine's (network namespace's) TCP segments sent
 };
 
+// Voluntary plus involuntary context switches of one thread (/proc/<pid>/task/<tid>).
+int64_t ContextSwitches(const fs::path& task) {
+  std::ifstream status(task / "status");
+  int64_t switches = 0;
+  for (std::string l; std::getline(status, l);)
+    if (l.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+        l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
+      switches += std::stoll(l.substr(l.find(':') + 1));
+  return switches;
+}
+
 CpuSnapshot TakeCpuSnapshot(pid_t agent) {
   CpuSnapshot snap;
   for (const auto& entry : fs::directory_iterator("/proc/self/task")) {
@@ -118,12 +129,7 @@ CpuSnapshot TakeCpuSnapshot(pid_t agent) {
     sched >> ns;
     const int tid = std::stoi(entry.path().filename().string());
     snap.threads[tid] = {name, ns};
-    std::ifstream status(entry.path() / "status");
-    for (std::string l; std::getline(status, l);) {
-      if (l.rfind("voluntary_ctxt_switches:", 0) == 0 ||
-          l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
-        snap.switches[tid] += std::stoll(l.substr(l.find(':') + 1));
-    }
+    snap.switches[tid] = ContextSwitches(entry.path());
   }
   std::ifstream snmp("/proc/net/snmp");
   std::vector<std::string> header;
@@ -150,11 +156,7 @@ CpuSnapshot TakeCpuSnapshot(pid_t agent) {
   snap.agent_ns = (utime + stime) * (1'000'000'000 / sysconf(_SC_CLK_TCK));
   std::error_code ec;
   for (const auto& task : fs::directory_iterator("/proc/" + std::to_string(agent) + "/task", ec)) {
-    std::ifstream status(task.path() / "status");
-    for (std::string l; std::getline(status, l);)
-      if (l.rfind("voluntary_ctxt_switches:", 0) == 0 ||
-          l.rfind("nonvoluntary_ctxt_switches:", 0) == 0)
-        snap.agent_switches += std::stoll(l.substr(l.find(':') + 1));
+    snap.agent_switches += ContextSwitches(task.path());
   }
   return snap;
 }

@@ -9,6 +9,7 @@
 #include <tuple>
 #include <utility>
 
+#include "store/sqlite_batches.h"
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_support.h"
 #include "store/wal_syncer.h"
@@ -34,6 +35,7 @@ SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Str
       last_seq_(std::move(streams.last_seq)),
       floor_(std::move(streams.floor)),
       keys_(std::move(keys)),
+      next_position_(streams.next_position),
       checkpointer_(std::move(checkpointer)) {
   sqlite3_wal_autocheckpoint(db_.get(), 0);  // the checkpointer's thread does it instead
   sqlite3_wal_hook(db_.get(), &SqliteJournal::OnWalCommit, this);
@@ -124,20 +126,30 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
   for (const auto& commit : batch) hashes.push_back(KeyHash(commit.sender, commit.message_id));
   if (auto duplicate = Duplicate(batch, hashes, of_batch())) return *duplicate;
   if (Begin() != SQLITE_DONE) return Failure("cannot start a transaction" + of_batch());
-  // The batch's sequence numbers live in `pending`, and its keys in `rowids`, until COMMIT
-  // succeeds: a failed batch leaves last_seq_ and keys_ as they were, so nothing of it is
-  // visible and no number is skipped.
+  // The batch's sequence numbers live in `pending`, and its keys in `hashes`, until COMMIT
+  // succeeds: a failed batch leaves last_seq_, keys_ and next_position_ as they were, so
+  // nothing of it is visible and no number is skipped.
   SeqMap pending;
-  std::vector<int64_t> rowids(batch.size());
+  PackedBatch packed;
+  size_t envelope_bytes = 0;
+  for (const auto& commit : batch) envelope_bytes += commit.envelope.size();
+  packed.envelopes.reserve(envelope_bytes);
   positions.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     const auto& commit = batch[i];
-    if (WriteCommit(commit, pending, positions.emplace_back(), rowids[i]) != SQLITE_DONE) {
+    if (WriteCommit(commit, static_cast<uint32_t>(i), pending, packed, positions.emplace_back()) !=
+        SQLITE_DONE) {
       Error error = Failure("cannot store message " + commit.message_id + " from " +
                             commit.sender + of_batch());
       Rollback();
       return error;
     }
+  }
+  if (!batch.empty() && WriteBatch(next_position_, packed) != SQLITE_DONE) {
+    Error error = Failure("cannot store the batch of " + std::to_string(batch.size()) +
+                          " messages" + of_batch());
+    Rollback();
+    return error;
   }
   const auto tip = std::make_pair(audit_seq_, audit_hash_);
   if (WriteAudit(audit) != SQLITE_DONE) {
@@ -153,7 +165,9 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
     return error;
   }
   for (const auto& [stream, seq] : pending) last_seq_.insert_or_assign(stream, seq);
-  for (size_t i = 0; i < batch.size(); ++i) keys_.emplace(hashes[i], rowids[i]);
+  for (size_t i = 0; i < batch.size(); ++i)
+    keys_.emplace(hashes[i], next_position_ + static_cast<int64_t>(i));
+  next_position_ += static_cast<int64_t>(batch.size());
   return positions;
 }
 
@@ -185,23 +199,31 @@ std::optional<Error> SqliteJournal::Duplicate(std::span<const core::Commit> batc
   return std::nullopt;
 }
 
-int SqliteJournal::WriteCommit(const core::Commit& commit, SeqMap& pending,
-                               std::vector<Position>& positions, int64_t& rowid) {
-  sqlite3_stmt* message = statements_.insert_message.get();
-  int rc = Bind(message, commit.sender, commit.message_id, commit.accepted_at_ms, commit.kind,
-                Blob{commit.envelope});
-  if (rc == SQLITE_OK) rc = StepOnce(message);
-  if (rc != SQLITE_DONE) return rc;
-  rowid = sqlite3_last_insert_rowid(db_.get());
-  sqlite3_stmt* delivery = statements_.insert_delivery.get();
+int SqliteJournal::WriteCommit(const core::Commit& commit, uint32_t index, SeqMap& pending,
+                               PackedBatch& packed, std::vector<Position>& positions) {
+  v1::JournalEntry& entry = *packed.directory.add_entries();
+  entry.set_index(index);
+  entry.set_sender(commit.sender);
+  entry.set_message_id(commit.message_id);
+  entry.set_accepted_at_ms(commit.accepted_at_ms);
+  entry.set_kind(commit.kind);
+  entry.set_envelope_offset(packed.envelopes.size());
+  entry.set_envelope_size(commit.envelope.size());
+  packed.envelopes.append(commit.envelope);
+  if (index == 0 || commit.accepted_at_ms < packed.oldest_ms) packed.oldest_ms = commit.accepted_at_ms;
   positions.reserve(commit.deliveries.size());
   for (const auto& planned : commit.deliveries) {
     uint64_t& last = pending.try_emplace(planned.stream, LastSeq(planned.stream)).first->second;
-    rc = Bind(delivery, planned.stream, SqlSeq(last + 1), rowid, planned.note);
-    if (rc == SQLITE_OK) rc = StepOnce(delivery);
-    if (rc != SQLITE_DONE) return rc;
-    positions.push_back(Position{planned.stream, ++last});
+    const uint64_t seq = ++last;
+    v1::JournalDelivery& delivery = *entry.add_deliveries();
+    delivery.set_stream(planned.stream);
+    delivery.set_seq(seq);
+    delivery.set_note(planned.note);
+    auto [run, added] = packed.runs.try_emplace(planned.stream, seq, seq);
+    if (!added) run->second.second = seq;
+    positions.push_back(Position{planned.stream, seq});
   }
+  int rc = SQLITE_DONE;
   if (commit.relay_of) {
     sqlite3_stmt* relay = statements_.insert_relay.get();
     rc = Bind(relay, commit.relay_of->sender, commit.relay_of->message_id, commit.sender,
@@ -215,6 +237,22 @@ int SqliteJournal::WriteCommit(const core::Commit& commit, SeqMap& pending,
     rc = Bind(upsert, ack.message.sender, ack.message.message_id, ack.node,
               int64_t{ack.state}, ack.at_ms, ack.comment);
     if (rc == SQLITE_OK) rc = StepOnce(upsert);
+    if (rc != SQLITE_DONE) return rc;
+  }
+  return SQLITE_DONE;
+}
+
+int SqliteJournal::WriteBatch(int64_t first_position, const PackedBatch& packed) {
+  if (!packed.directory.SerializeToString(&directory_buffer_)) return SQLITE_MISUSE;
+  sqlite3_stmt* insert = statements_.insert_batch.get();
+  int rc = Bind(insert, first_position, packed.oldest_ms, Blob{directory_buffer_},
+                Blob{packed.envelopes});
+  if (rc == SQLITE_OK) rc = StepOnce(insert);
+  if (rc != SQLITE_DONE) return rc;
+  sqlite3_stmt* run = statements_.insert_run.get();
+  for (const auto& [stream, seqs] : packed.runs) {
+    rc = Bind(run, stream, SqlSeq(seqs.second), SqlSeq(seqs.first), first_position);
+    if (rc == SQLITE_OK) rc = StepOnce(run);
     if (rc != SQLITE_DONE) return rc;
   }
   return SQLITE_DONE;
@@ -252,51 +290,80 @@ std::optional<core::StoredMessage> SqliteJournal::Find(const std::string& sender
   return std::move(found).value();
 }
 
+Result<v1::JournalBatch> SqliteJournal::Directory(int64_t first_position) {
+  sqlite3_stmt* query = statements_.batch_directory.get();
+  ResetOnExit reset(query);
+  int rc = Bind(query, first_position);
+  if (rc == SQLITE_OK) rc = sqlite3_step(query);
+  const std::string batch = "batch " + std::to_string(first_position);
+  if (rc == SQLITE_DONE) {
+    return Error{"journal " + path_ + ": " + batch + " is no longer in the file, which was " +
+                 "changed behind the hub's back. " + detail::kRestore};
+  }
+  if (rc != SQLITE_ROW) return Failure("cannot read " + batch);
+  v1::JournalBatch directory;
+  if (!detail::ParseDirectory(query, 0, directory)) {
+    return Error{"journal " + path_ + ": " + batch + "'s directory cannot be read. " +
+                 detail::kRestore};
+  }
+  return directory;
+}
+
+Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> SqliteJournal::EntryAt(
+    int64_t position) {
+  using Found = std::optional<std::pair<int64_t, v1::JournalEntry>>;
+  sqlite3_stmt* query = statements_.batch_holding.get();
+  ResetOnExit reset(query);
+  int rc = Bind(query, position);
+  if (rc == SQLITE_OK) rc = sqlite3_step(query);
+  if (rc == SQLITE_DONE) return Found();
+  if (rc != SQLITE_ROW) return Failure("cannot read the message at position " + std::to_string(position));
+  const int64_t first = sqlite3_column_int64(query, 0);
+  v1::JournalBatch directory;
+  if (!detail::ParseDirectory(query, 1, directory)) {
+    return Error{"journal " + path_ + ": batch " + std::to_string(first) +
+                 "'s directory cannot be read. " + detail::kRestore};
+  }
+  // Entries are in index order; retention removes some, never renumbers the rest.
+  const auto& entries = directory.entries();
+  const auto it = std::lower_bound(
+      entries.begin(), entries.end(), position - first,
+      [](const v1::JournalEntry& e, int64_t index) { return int64_t{e.index()} < index; });
+  if (it == entries.end() || first + it->index() != position) return Found();
+  return Found(std::make_pair(first, *it));
+}
+
 Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_view sender,
                                                                  std::string_view message_id) {
   auto [first, last] = keys_.equal_range(KeyHash(sender, message_id));
-  sqlite3_stmt* query = statements_.message_by_rowid.get();
   for (auto it = first; it != last; ++it) {
-    const int64_t rowid = it->second;
-    ResetOnExit reset(query);
-    int rc = Bind(query, rowid);
-    if (rc == SQLITE_OK) rc = sqlite3_step(query);
+    const int64_t position = it->second;
     const std::string what = "message " + std::string(message_id) + " from " +
-                             std::string(sender) + " (row " + std::to_string(rowid) + ")";
-    if (rc == SQLITE_DONE) {  // keys_ lists only committed rows: someone else deleted it
+                             std::string(sender) + " (position " + std::to_string(position) + ")";
+    auto found = EntryAt(position);
+    if (!found) return Error{found.error()};
+    if (!found.value()) {  // keys_ lists only committed messages: someone else deleted it
       return Error{"journal " + path_ + ": " + what + " is no longer in the file, which was " +
                    "changed behind the hub's back. " + detail::kRestore};
     }
-    if (rc != SQLITE_ROW) return Failure("cannot look up " + what);
-    if (ColumnBytes(query, 0) != sender || ColumnBytes(query, 1) != message_id) continue;
-    core::StoredMessage found{std::string(sender), std::string(message_id),
-                              sqlite3_column_int64(query, 2), ColumnBytes(query, 3),
-                              ColumnBytes(query, 4), {}};
-    reset.reset();
-    auto positions = FindPositions(rowid);
-    if (!positions) {
-      return Error{"journal " + path_ + ": cannot read the deliveries of message " +
-                   std::string(message_id) + " from " + std::string(sender)};
+    const auto& [batch, entry] = *found.value();
+    if (entry.sender() != sender || entry.message_id() != message_id) continue;
+    core::StoredMessage stored{entry.sender(), entry.message_id(), entry.accepted_at_ms(),
+                               entry.kind(), {}, {}};
+    detail::EnvelopeReader envelopes(db_.get());
+    if (envelopes.Read(batch, entry, stored.envelope) != SQLITE_OK)
+      return Failure("cannot read the envelope of " + what);
+    for (const auto& delivery : entry.deliveries()) {
+      if (delivery.seq() > Floor(delivery.stream()))
+        stored.deliveries.push_back(Position{delivery.stream(), delivery.seq()});
     }
-    found.deliveries = std::move(*positions);
-    return std::optional<core::StoredMessage>(std::move(found));
+    std::sort(stored.deliveries.begin(), stored.deliveries.end(),
+              [](const Position& a, const Position& b) {
+                return std::tie(a.stream, a.seq) < std::tie(b.stream, b.seq);
+              });
+    return std::optional<core::StoredMessage>(std::move(stored));
   }
   return std::optional<core::StoredMessage>();
-}
-
-std::optional<std::vector<Position>> SqliteJournal::FindPositions(int64_t message_rowid) {
-  sqlite3_stmt* query = statements_.find_positions.get();
-  ResetOnExit reset(query);
-  std::vector<Position> positions;
-  const int rc = EachRow(query, Bind(query, message_rowid), [&] {
-    positions.push_back(Position{ColumnBytes(query, 0), ColumnSeq(query, 1)});
-  });
-  if (rc != SQLITE_DONE) {
-    Logger()->error("{}", Failure("cannot read the deliveries of message " +
-                                  std::to_string(message_rowid)).message);
-    return std::nullopt;
-  }
-  return positions;
 }
 
 Result<std::vector<core::StoredDelivery>> SqliteJournal::Read(const std::string& stream,
@@ -308,18 +375,50 @@ Result<std::vector<core::StoredDelivery>> SqliteJournal::Read(const std::string&
   if (max_count == 0 || after_seq >= last) return deliveries;
   // Below the floor nothing is stored: the reply starts at FirstSeq().
   const uint64_t from = std::max(after_seq, Floor(stream));
-  deliveries.reserve(std::min<uint64_t>(max_count, last - from));
-  sqlite3_stmt* query = statements_.read.get();
-  ResetOnExit reset(query);
-  const int bound = Bind(query, stream, SqlSeq(from), int64_t{max_count});
-  const int rc = EachRow(query, bound, [&] {
-    deliveries.push_back(core::StoredDelivery{
-        stream, ColumnSeq(query, 0), ColumnBytes(query, 1), sqlite3_column_int64(query, 2),
-        ColumnBytes(query, 3), ColumnBytes(query, 4), ColumnBytes(query, 5)});
-  });
-  if (rc != SQLITE_DONE) {
-    return Failure("cannot read stream " + stream + " after sequence " +
-                   std::to_string(after_seq));
+  const uint64_t wanted = std::min<uint64_t>(max_count, last - from);
+  deliveries.reserve(wanted);
+  auto failed = [&] {
+    return Failure("cannot read stream " + stream + " after sequence " + std::to_string(after_seq));
+  };
+  // The runs after `from`, in seq order; each batch's deliveries to the stream are consecutive.
+  std::vector<int64_t> batches;
+  {
+    sqlite3_stmt* runs = statements_.runs_after.get();
+    ResetOnExit reset(runs);
+    int rc = Bind(runs, stream, SqlSeq(from));
+    uint64_t covered = 0;  // stop once the runs cover what is wanted
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+      if ((rc = sqlite3_step(runs)) != SQLITE_ROW) break;
+      batches.push_back(sqlite3_column_int64(runs, 0));
+      const uint64_t first = std::max(ColumnSeq(runs, 1), from + 1);
+      covered += ColumnSeq(runs, 2) + 1 - std::min(first, ColumnSeq(runs, 2) + 1);
+      if (covered >= wanted) break;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failed();
+  }
+  detail::EnvelopeReader envelopes(db_.get());
+  for (const int64_t batch : batches) {
+    auto directory = Directory(batch);
+    if (!directory) return Error{directory.error()};
+    for (const auto& entry : directory->entries()) {
+      for (const auto& delivery : entry.deliveries()) {
+        if (delivery.seq() <= from || delivery.stream() != stream) continue;
+        core::StoredDelivery& out = deliveries.emplace_back();
+        out.stream = stream;
+        out.seq = delivery.seq();
+        out.sender = entry.sender();
+        out.accepted_at_ms = entry.accepted_at_ms();
+        out.kind = entry.kind();
+        out.note = delivery.note();
+        if (envelopes.Read(batch, entry, out.envelope) != SQLITE_OK) return failed();
+        if (deliveries.size() == wanted) return deliveries;
+      }
+    }
+  }
+  // The runs end before `last`: the stream lost deliveries behind the hub's back.
+  if (deliveries.size() < wanted || (!deliveries.empty() && deliveries.front().seq != from + 1)) {
+    return Error{"journal " + path_ + ": stream " + stream + " is missing deliveries after " +
+                 std::to_string(from) + ". " + detail::kRestore};
   }
   return deliveries;
 }

@@ -5,21 +5,30 @@
 // say what a finished sync covers, and the hub answers only from that.
 // Not thread-safe: the event-loop thread owns the journal (its statements and seq maps).
 //
-// Idempotency keys (sender, message_id) are indexed in memory, not in SQLite: a UNIQUE index
-// on client-chosen (random) ids dirtied one index page per message in every transaction and
-// again at every checkpoint (~11 KB written per 1.6 KB message, 3/4 of the journal's CPU).
-// The table's b-trees are now all appended to in order. The in-memory index is loaded at open
-// (one pass over the messages), costs ~50 bytes per stored message, and Append refuses a key
-// that is already stored or twice in the batch, as the UNIQUE constraint did.
+// One row per batch, not per message (schema version 6): Append() packs the batch's messages
+// into one `batches` row -- a directory (v1::JournalBatch: keys, times, kinds, numbered
+// deliveries) and the received envelopes concatenated -- plus one `stream_runs` row per
+// stream the batch reaches (its deliveries to a stream are consecutive seqs). A row per
+// message and per delivery, with their indexes, cost the hub's loop ~3.5 us per message; SQLite
+// spends that per row, not per byte (docs/performance.md).
+//
+// A message's position (ScanMessages, the workflow snapshot) is its batch's first position
+// plus its index in the batch; positions only grow, and are never reused after retention.
+//
+// Idempotency keys (sender, message_id) are indexed in memory, not in SQLite: loaded at open
+// (one pass over the directories), ~50 bytes per stored message; Append refuses a key that is
+// already stored or twice in the batch.
 //
 // Source files: sqlite_journal_open.cpp (opening: pragmas, schema migrations, damage checks),
 // sqlite_journal.cpp (the hot path: Append, Find, Read), sqlite_journal_query.cpp (cursors,
-// acknowledgements, relays, retention), sqlite_support.h/.cpp (shared helpers).
+// acknowledgements, relays, retention), sqlite_batches.h/.cpp (the packed rows),
+// sqlite_support.h/.cpp (shared helpers).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +37,7 @@
 
 #include "core/journal.h"
 #include "core/result.h"
+#include "renrakumo/v1/journal.pb.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -36,6 +46,7 @@ namespace renrakumo::store {
 
 class Checkpointer;
 class WalSyncer;
+struct PackedBatch;
 
 // When the journal's background thread checkpoints the WAL (see sqlite_checkpointer.h).
 struct CheckpointOptions {
@@ -71,8 +82,8 @@ class SqliteJournal final : public core::Journal {
   using Db = std::unique_ptr<sqlite3, CloseDb>;
   using Statement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
   using SeqMap = std::unordered_map<std::string, uint64_t>;
-  // KeyHash(sender, message_id) -> messages.rowid; equal hashes are told apart by reading the
-  // row, so a collision costs a read, never a wrong answer.
+  // KeyHash(sender, message_id) -> the message's position; equal hashes are told apart by
+  // reading the batch, so a collision costs a read, never a wrong answer.
   using KeyIndex = std::unordered_multimap<uint64_t, int64_t>;
 
   // Prepared once at open and reused for every row: the hot path never re-prepares.
@@ -80,31 +91,36 @@ class SqliteJournal final : public core::Journal {
     Statement begin;
     Statement commit;
     Statement rollback;
-    Statement insert_message;
-    Statement insert_delivery;
+    Statement insert_batch;
+    Statement insert_run;
     Statement insert_relay;
     Statement upsert_ack;
-    Statement message_by_rowid;
-    Statement find_positions;
-    Statement read;
+    Statement batch_holding;   // the batch whose first position is the greatest <= ?1
+    Statement batch_directory;
+    Statement runs_after;
     Statement upsert_cursor;
     Statement cursors_on;
     Statement acks_of;
     Statement relays_of;
     // Retention (Prune).
-    Statement first_young_delivery;
-    Statement delete_deliveries;
+    Statement runs_upto;
+    Statement delete_runs;
+    Statement trim_run;
     Statement upsert_floor;
-    Statement delete_old_messages;
+    Statement old_batches;
+    Statement batch_envelopes;
+    Statement rewrite_batch;
+    Statement delete_batch;
     Statement delete_acks_of;
     Statement delete_relays_of;
   };
 
   // What OpenSqliteJournal() read from the file: per stream, the last seq and the floor (the
-  // highest pruned seq; streams never pruned are absent).
+  // highest pruned seq; streams never pruned are absent), and the next message's position.
   struct Streams {
     SeqMap last_seq;
     SeqMap floor;
+    int64_t next_position = 1;
   };
 
   // Use OpenSqliteJournal(); this takes the parts it has already opened and checked.
@@ -176,10 +192,13 @@ class SqliteJournal final : public core::Journal {
   // The connection's WAL hook, after every committed write transaction: counts it and tells
   // the checkpointer the WAL's size.
   static int OnWalCommit(void* self, sqlite3* db, const char* schema, int wal_pages);
-  // Inserts one message, its deliveries (numbered from pending, this batch, or last_seq_),
-  // its relays and acknowledgements rows; returns SQLITE_DONE or the SQLite error code.
-  int WriteCommit(const core::Commit& commit, SeqMap& pending,
-                  std::vector<core::Position>& positions, int64_t& rowid);
+  // Adds one message to the batch's directory and envelopes, numbers its deliveries (from
+  // pending, this batch, or last_seq_), and writes its relays and acknowledgements rows;
+  // returns SQLITE_DONE or the SQLite error code.
+  int WriteCommit(const core::Commit& commit, uint32_t index, SeqMap& pending, PackedBatch& packed,
+                  std::vector<core::Position>& positions);
+  // Inserts the packed batch and its stream runs; SQLITE_DONE or the error code.
+  int WriteBatch(int64_t first_position, const PackedBatch& packed);
   // The stored message with this key, read by rowid through keys_: nullopt if there is none,
   // or an Error if a candidate row could not be read.
   Result<std::optional<core::StoredMessage>> Lookup(std::string_view sender,
@@ -190,9 +209,10 @@ class SqliteJournal final : public core::Journal {
                                  const std::vector<uint64_t>& hashes, const std::string& of_batch);
   // Prune's steps inside its transaction; SQLITE_DONE or the SQLite error code.
   int PruneStream(const std::string& stream, uint64_t upto, int64_t accepted_before_ms,
-                  SeqMap& floors, uint64_t& removed);
-  int PruneMessages(int64_t accepted_before_ms,
-                    std::vector<std::pair<uint64_t, int64_t>>& keys_removed);
+                  SeqMap& floors, std::set<int64_t>& touched, uint64_t& removed);
+  int PruneBatches(int64_t accepted_before_ms, const SeqMap& floors,
+                   const std::set<int64_t>& touched,
+                   std::vector<std::pair<uint64_t, int64_t>>& keys_removed);
   // Starts a write transaction: SQLITE_DONE or the error code.
   int Begin();
   // Commits if rc is SQLITE_DONE; otherwise (or if COMMIT fails) rolls back and returns
@@ -201,7 +221,10 @@ class SqliteJournal final : public core::Journal {
   // Reads SQLite's current error: call it before anything else touches the connection.
   Error Failure(const std::string& what) const;
   void Rollback();
-  std::optional<std::vector<core::Position>> FindPositions(int64_t message_rowid);
+  // The batch holding `position` and that message's entry, or nullopt if no batch holds it.
+  Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> EntryAt(int64_t position);
+  // The batch's directory; an Error if it cannot be read or parsed.
+  Result<v1::JournalBatch> Directory(int64_t first_position);
   uint64_t Floor(const std::string& stream) const;
 
   // sqlite_audit.cpp: appends the entries to the hash chain; SQLITE_DONE or the error.
@@ -218,6 +241,8 @@ class SqliteJournal final : public core::Journal {
   SeqMap last_seq_;
   SeqMap floor_;
   KeyIndex keys_;  // every stored message's key; changed only after COMMIT succeeds
+  int64_t next_position_ = 1;  // the next message's position; advanced after COMMIT
+  std::string directory_buffer_;  // Append's encoded directory, reused (no allocation per batch)
   // Declared after db_: stopped, and its connection closed, before db_ closes, so that the
   // last connection's close checkpoints the WAL and removes it.
   std::unique_ptr<Checkpointer> checkpointer_;

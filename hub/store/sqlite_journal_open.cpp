@@ -2,12 +2,16 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "store/sqlite_batches.h"
 #include "store/sqlite_checkpointer.h"
 #include "store/sqlite_journal.h"
 #include "store/sqlite_support.h"
@@ -35,7 +39,7 @@ constexpr int kNewPageSize = 16384;
 // Schema version N+1 is made by kMigrations[N], in one transaction with user_version = N+1.
 // Append a step for each new table; never edit a shipped step (journals in the field ran it).
 // Incidents and deadlines need no tables: the hub rebuilds them by replaying the messages.
-constexpr std::array<const char*, 5> kMigrations = {
+constexpr std::array<const char*, 6> kMigrations = {
     // Version 1: messages and their numbered deliveries.
     R"sql(
 CREATE TABLE messages(
@@ -132,7 +136,30 @@ CREATE TABLE workflow_snapshot(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   upto INTEGER NOT NULL,
   state BLOB NOT NULL);
+)sql",
+    // Version 6: a row per journal transaction instead of a row per message and per delivery
+    // (sqlite_journal.h; the directory is a v1::JournalBatch). Migrate() then converts the
+    // messages and deliveries rows (ConvertRowsToBatches) and drops those tables, in the same
+    // transaction.
+    R"sql(
+CREATE TABLE batches(
+  first_position INTEGER PRIMARY KEY,
+  oldest_ms INTEGER NOT NULL,
+  directory BLOB NOT NULL,
+  envelopes BLOB NOT NULL);
+-- Retention finds batches holding old messages without reading a directory.
+CREATE INDEX batches_by_age ON batches(oldest_ms);
+-- The batch's deliveries to `stream` are exactly first_seq..last_seq.
+CREATE TABLE stream_runs(
+  stream TEXT NOT NULL,
+  last_seq INTEGER NOT NULL,
+  first_seq INTEGER NOT NULL CHECK(first_seq >= 1 AND first_seq <= last_seq),
+  batch INTEGER NOT NULL REFERENCES batches(first_position),
+  PRIMARY KEY(stream, last_seq)) WITHOUT ROWID;
+CREATE INDEX stream_runs_by_batch ON stream_runs(batch);
 )sql"};
+// Version 6's second half, after the rows were converted.
+constexpr const char* kDropRowTables = "DROP TABLE deliveries; DROP TABLE messages;";
 constexpr int kSchemaVersion = static_cast<int>(kMigrations.size());
 
 // Open-time queries, whose rows are few, as text.
@@ -228,13 +255,20 @@ Result<Ok> Migrate(sqlite3* db, const std::string& path, int from_version) {
   if (!Query(db, "PRAGMA foreign_keys=OFF")) return Describe(path, db, "cannot prepare the upgrade");
   for (int version = from_version; version < kSchemaVersion; ++version) {
     const std::string next = std::to_string(version + 1);
-    const std::string sql = std::string("BEGIN IMMEDIATE;") + kMigrations[version] +
-                            "PRAGMA application_id=" + std::to_string(kApplicationId) +
-                            "; PRAGMA user_version=" + next + "; COMMIT;";
-    if (!Query(db, sql.c_str())) {
-      Error error = Describe(path, db, "cannot create schema version " + next);
+    const std::string create = std::string("BEGIN IMMEDIATE;") + kMigrations[version];
+    const std::string finish = "PRAGMA application_id=" + std::to_string(kApplicationId) +
+                               "; PRAGMA user_version=" + next + "; COMMIT;";
+    Result<Ok> step = Ok{};
+    if (!Query(db, create.c_str())) step = Describe(path, db, "cannot create schema version " + next);
+    if (step && version + 1 == 6) {
+      step = detail::ConvertRowsToBatches(db, path);
+      if (step && !Query(db, kDropRowTables))
+        step = Describe(path, db, "cannot drop the rows schema version 6 replaced");
+    }
+    if (step && !Query(db, finish.c_str())) step = Describe(path, db, "cannot create schema version " + next);
+    if (!step) {
       sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      return error;
+      return Error{step.error()};
     }
     Logger()->info("journal {}: schema version {} created", path, next);
   }
@@ -242,8 +276,8 @@ Result<Ok> Migrate(sqlite3* db, const std::string& path, int from_version) {
   return Ok{};
 }
 
-// quick_check finds damaged pages and indexes; the join finds deliveries whose message was
-// deleted (foreign keys are only enforced on connections that switch them on).
+// quick_check finds damaged pages and indexes; the join finds runs whose batch was deleted
+// (foreign keys are only enforced on connections that switch them on).
 Result<Ok> CheckIntegrity(sqlite3* db, const std::string& path) {
   auto check = Query(db, "PRAGMA quick_check");
   if (!check) return Describe(path, db, "cannot run its integrity check");
@@ -253,25 +287,26 @@ Result<Ok> CheckIntegrity(sqlite3* db, const std::string& path) {
                  first + ". " + kRestore};
   }
   auto orphans = Query(db,
-                       "SELECT d.stream, d.seq, d.message FROM deliveries d"
-                       " LEFT JOIN messages m ON m.rowid = d.message"
-                       " WHERE m.rowid IS NULL LIMIT 1");
+                       "SELECT r.stream, r.first_seq, r.last_seq, r.batch FROM stream_runs r"
+                       " LEFT JOIN batches b ON b.first_position = r.batch"
+                       " WHERE b.first_position IS NULL LIMIT 1");
   if (!orphans) return Describe(path, db, "cannot check its deliveries");
   if (!orphans.value().empty()) {
     const auto& row = orphans.value()[0];
-    return Error{"journal " + path + ": stream " + row[0] + " delivery " + row[1] +
-                 " refers to message " + row[2] + ", which is missing. " + kRestore};
+    return Error{"journal " + path + ": stream " + row[0] + " deliveries " + row[1] + ".." +
+                 row[2] + " refer to batch " + row[3] + ", which is missing. " + kRestore};
   }
   return Ok{};
 }
 
 // Loads each stream's floor and last seq, proving on the way that every stream holds exactly
-// floor+1..max (seqs are unique, so MIN = floor+1 and COUNT = max-floor mean no gap): a gap
-// would make the hub skip a delivery forever, so a damaged journal is refused.
+// floor+1..max (runs do not overlap -- LoadBatches checks each against its directory -- so
+// MIN = floor+1 and a total of max-floor mean no gap): a gap would make the hub skip a
+// delivery forever, so a damaged journal is refused.
 Result<SqliteJournal::Streams> LoadStreams(sqlite3* db, const std::string& path) {
   auto floors = Query(db, "SELECT stream, floor FROM stream_floors");
-  auto rows = Query(db, "SELECT stream, COUNT(*), MIN(seq), MAX(seq) FROM deliveries"
-                        " GROUP BY stream");
+  auto rows = Query(db, "SELECT stream, SUM(last_seq - first_seq + 1), MIN(first_seq),"
+                        " MAX(last_seq) FROM stream_runs GROUP BY stream");
   if (!floors || !rows) return Describe(path, db, "cannot read its streams");
   SqliteJournal::Streams streams;
   for (const auto& row : floors.value()) {
@@ -312,11 +347,11 @@ Result<SqliteJournal::Statements> Prepare(sqlite3* db, const std::string& path) 
       {&s.begin, "BEGIN IMMEDIATE"},
       {&s.commit, "COMMIT"},
       {&s.rollback, "ROLLBACK"},
-      {&s.insert_message,
-       "INSERT INTO messages(sender, message_id, accepted_at_ms, kind, envelope)"
-       " VALUES(?1, ?2, ?3, ?4, ?5)"},
-      {&s.insert_delivery, "INSERT INTO deliveries(stream, seq, message, note)"
-                           " VALUES(?1, ?2, ?3, ?4)"},
+      {&s.insert_batch,
+       "INSERT INTO batches(first_position, oldest_ms, directory, envelopes)"
+       " VALUES(?1, ?2, ?3, ?4)"},
+      {&s.insert_run, "INSERT INTO stream_runs(stream, last_seq, first_seq, batch)"
+                      " VALUES(?1, ?2, ?3, ?4)"},
       {&s.insert_relay,
        "INSERT INTO relays(original_sender, original_message_id, relay_sender, relay_message_id)"
        " VALUES(?1, ?2, ?3, ?4)"},
@@ -325,13 +360,11 @@ Result<SqliteJournal::Statements> Prepare(sqlite3* db, const std::string& path) 
        " VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(message_sender, message_id, node)"
        " DO UPDATE SET state = excluded.state, at_ms = excluded.at_ms,"
        " comment = excluded.comment WHERE excluded.state > acknowledgements.state"},
-      {&s.message_by_rowid, "SELECT sender, message_id, accepted_at_ms, kind, envelope"
-                            " FROM messages WHERE rowid = ?1"},
-      {&s.find_positions, "SELECT stream, seq FROM deliveries WHERE message = ?1"
-                          " ORDER BY stream, seq"},
-      {&s.read, "SELECT d.seq, m.sender, m.accepted_at_ms, m.kind, m.envelope, d.note"
-                " FROM deliveries d JOIN messages m ON m.rowid = d.message"
-                " WHERE d.stream = ?1 AND d.seq > ?2 ORDER BY d.seq LIMIT ?3"},
+      {&s.batch_holding, "SELECT first_position, directory FROM batches"
+                         " WHERE first_position <= ?1 ORDER BY first_position DESC LIMIT 1"},
+      {&s.batch_directory, "SELECT directory FROM batches WHERE first_position = ?1"},
+      {&s.runs_after, "SELECT batch, first_seq, last_seq FROM stream_runs"
+                      " WHERE stream = ?1 AND last_seq > ?2 ORDER BY last_seq"},
       {&s.upsert_cursor, "INSERT INTO cursors(node, stream, seq) VALUES(?1, ?2, ?3)"
                          " ON CONFLICT(node, stream) DO UPDATE SET seq = excluded.seq"
                          " WHERE excluded.seq > cursors.seq"},
@@ -341,20 +374,20 @@ Result<SqliteJournal::Statements> Prepare(sqlite3* db, const std::string& path) 
       {&s.relays_of, "SELECT relay_sender, relay_message_id FROM relays"
                      " WHERE original_sender = ?1 AND original_message_id = ?2"
                      " ORDER BY relay_sender, relay_message_id"},
-      // Walks the stream from the floor in seq order and stops at the first young message.
-      {&s.first_young_delivery,
-       "SELECT d.seq FROM deliveries d JOIN messages m ON m.rowid = d.message"
-       " WHERE d.stream = ?1 AND d.seq > ?2 AND d.seq <= ?3 AND m.accepted_at_ms >= ?4"
-       " ORDER BY d.seq LIMIT 1"},
-      {&s.delete_deliveries, "DELETE FROM deliveries WHERE stream = ?1 AND seq > ?2"
-                             " AND seq <= ?3"},
+      // The runs of a stream that hold seqs in (?2, ?3], in seq order.
+      {&s.runs_upto, "SELECT batch FROM stream_runs WHERE stream = ?1 AND last_seq > ?2"
+                     " AND first_seq <= ?3 ORDER BY last_seq"},
+      {&s.delete_runs, "DELETE FROM stream_runs WHERE stream = ?1 AND last_seq <= ?2"},
+      {&s.trim_run, "UPDATE stream_runs SET first_seq = ?2 + 1"
+                    " WHERE stream = ?1 AND first_seq <= ?2 AND last_seq > ?2"},
       {&s.upsert_floor, "INSERT INTO stream_floors(stream, floor) VALUES(?1, ?2)"
                         " ON CONFLICT(stream) DO UPDATE SET floor = excluded.floor"
                         " WHERE excluded.floor > stream_floors.floor"},
-      {&s.delete_old_messages,
-       "DELETE FROM messages WHERE accepted_at_ms < ?1"
-       " AND NOT EXISTS(SELECT 1 FROM deliveries d WHERE d.message = messages.rowid)"
-       " RETURNING sender, message_id, rowid"},
+      {&s.old_batches, "SELECT first_position FROM batches WHERE oldest_ms < ?1"},
+      {&s.batch_envelopes, "SELECT envelopes FROM batches WHERE first_position = ?1"},
+      {&s.rewrite_batch, "UPDATE batches SET oldest_ms = ?2, directory = ?3, envelopes = ?4"
+                         " WHERE first_position = ?1"},
+      {&s.delete_batch, "DELETE FROM batches WHERE first_position = ?1"},
       {&s.delete_acks_of, "DELETE FROM acknowledgements"
                           " WHERE message_sender = ?1 AND message_id = ?2"},
       {&s.delete_relays_of,
@@ -371,47 +404,117 @@ Result<SqliteJournal::Statements> Prepare(sqlite3* db, const std::string& path) 
   return s;
 }
 
-// Reads every stored message's key into the in-memory index, refusing a journal in which a
-// key is stored twice (only possible if the file was edited behind the hub's back).
-Result<SqliteJournal::KeyIndex> LoadKeys(sqlite3* db, const std::string& path) {
+struct Batches {
+  SqliteJournal::KeyIndex keys;
+  int64_t next_position = 1;
+};
+
+// One pass over every batch's directory: reads each stored message's key into the in-memory
+// index, finds the next position, and checks the directories against the stream runs (each
+// run is exactly its batch's deliveries to that stream, and every delivery above the floor is
+// in a run). Refuses a journal in which a key is stored twice or the two disagree (only
+// possible if the file was edited behind the hub's back).
+Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
+                            const SqliteJournal::Streams& streams) {
   sqlite3_stmt* raw = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT rowid, sender, message_id FROM messages", -1, &raw,
-                         nullptr) != SQLITE_OK)
+  if (sqlite3_prepare_v2(db, "SELECT first_position, directory FROM batches ORDER BY first_position",
+                         -1, &raw, nullptr) != SQLITE_OK)
     return Describe(path, db, "cannot read its message ids");
   SqliteJournal::Statement rows(raw);
-  SqliteJournal::KeyIndex keys;
+  // (stream, batch) -> first seq, last seq, count, from the runs and from the directories.
+  struct Span {
+    uint64_t first = 0, last = 0, count = 0;
+  };
+  std::map<std::pair<std::string, int64_t>, Span> runs, seen;
+  auto run_rows = Query(db, "SELECT stream, batch, first_seq, last_seq FROM stream_runs");
+  if (!run_rows) return Describe(path, db, "cannot read its streams");
+  for (const auto& row : run_rows.value()) {
+    const uint64_t first = std::stoull(row[2]), last = std::stoull(row[3]);
+    runs[{row[0], std::stoll(row[1])}] = Span{first, last, last - first + 1};
+  }
+  Batches out;
   struct Key {
     std::string sender, message_id;
   };
-  std::unordered_map<int64_t, Key> colliding;  // rows whose hash another row has too
-  int rc;
-  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
-    const int64_t rowid = sqlite3_column_int64(raw, 0);
-    std::string sender = detail::ColumnBytes(raw, 1), message_id = detail::ColumnBytes(raw, 2);
-    const uint64_t hash = SqliteJournal::KeyHash(sender, message_id);
-    if (keys.count(hash) != 0) {
-      // Rare (equal 64-bit hashes): compare with the earlier rows of that hash, read again.
-      auto [first, last] = keys.equal_range(hash);
-      for (auto it = first; it != last; ++it) {
-        if (!colliding.count(it->second)) {
-          auto earlier = Query(db, ("SELECT sender, message_id FROM messages WHERE rowid = " +
-                                    std::to_string(it->second)).c_str());
-          if (!earlier || earlier.value().empty()) return Describe(path, db, "cannot read its message ids");
-          colliding[it->second] = Key{earlier.value()[0][0], earlier.value()[0][1]};
-        }
-        const Key& other = colliding[it->second];
-        if (other.sender == sender && other.message_id == message_id) {
-          return Error{"journal " + path + ": message " + message_id + " from " + sender +
-                       " is stored twice (rows " + std::to_string(it->second) + " and " +
-                       std::to_string(rowid) + "). " + kRestore};
-        }
-      }
-      colliding[rowid] = Key{sender, message_id};
+  std::unordered_map<int64_t, Key> colliding;  // positions whose hash another message has too
+  // Rare (equal 64-bit hashes): the earlier message's key, read again from its batch.
+  auto key_at = [&](int64_t position) -> std::optional<Key> {
+    if (auto it = colliding.find(position); it != colliding.end()) return it->second;
+    auto batch = Query(db, ("SELECT first_position FROM batches WHERE first_position <= " +
+                            std::to_string(position) +
+                            " ORDER BY first_position DESC LIMIT 1").c_str());
+    if (!batch || batch.value().empty()) return std::nullopt;
+    sqlite3_stmt* dir = nullptr;
+    const std::string sql = "SELECT directory FROM batches WHERE first_position = " +
+                            batch.value()[0][0];
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &dir, nullptr) != SQLITE_OK) return std::nullopt;
+    SqliteJournal::Statement owned(dir);
+    v1::JournalBatch earlier;
+    if (sqlite3_step(dir) != SQLITE_ROW || !detail::ParseDirectory(dir, 0, earlier))
+      return std::nullopt;
+    const int64_t first = std::stoll(batch.value()[0][0]);
+    for (const auto& entry : earlier.entries()) {
+      if (first + entry.index() == position)
+        return colliding[position] = Key{entry.sender(), entry.message_id()};
     }
-    keys.emplace(hash, rowid);
+    return std::nullopt;
+  };
+  auto damaged = [&](const std::string& what) {
+    return Error{"journal " + path + ": " + what + ". " + kRestore};
+  };
+  int rc;
+  v1::JournalBatch directory;
+  while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    const int64_t first_position = sqlite3_column_int64(raw, 0);
+    const std::string batch = "batch " + std::to_string(first_position);
+    if (!detail::ParseDirectory(raw, 1, directory)) return damaged(batch + "'s directory cannot be read");
+    for (const auto& entry : directory.entries()) {
+      const int64_t position = first_position + entry.index();
+      out.next_position = std::max(out.next_position, position + 1);
+      const uint64_t hash = SqliteJournal::KeyHash(entry.sender(), entry.message_id());
+      auto [same, end] = out.keys.equal_range(hash);
+      for (; same != end; ++same) {
+        const auto key = key_at(same->second);
+        if (!key) return Describe(path, db, "cannot read its message ids");
+        if (key->sender == entry.sender() && key->message_id == entry.message_id()) {
+          return damaged("message " + entry.message_id() + " from " + entry.sender() +
+                         " is stored twice (positions " + std::to_string(same->second) +
+                         " and " + std::to_string(position) + ")");
+        }
+        colliding[position] = Key{entry.sender(), entry.message_id()};
+      }
+      out.keys.emplace(hash, position);
+      for (const auto& delivery : entry.deliveries()) {
+        const auto floor = streams.floor.find(delivery.stream());
+        if (floor != streams.floor.end() && delivery.seq() <= floor->second) continue;
+        Span& span = seen[{delivery.stream(), first_position}];
+        if (span.count == 0 || delivery.seq() < span.first) span.first = delivery.seq();
+        span.last = std::max(span.last, delivery.seq());
+        ++span.count;
+      }
+    }
   }
   if (rc != SQLITE_DONE) return Describe(path, db, "cannot read its message ids");
-  return keys;
+  for (const auto& [key, span] : seen) {
+    const auto run = runs.find(key);
+    const std::string where = "stream " + key.first + " in batch " + std::to_string(key.second);
+    if (run == runs.end()) return damaged(where + " has deliveries that no stream run lists");
+    if (run->second.first != span.first || run->second.last != span.last ||
+        span.count != span.last - span.first + 1) {
+      return damaged(where + ": the run says " + std::to_string(run->second.first) + ".." +
+                     std::to_string(run->second.last) + ", the directory holds " +
+                     std::to_string(span.count) + " deliveries in " + std::to_string(span.first) +
+                     ".." + std::to_string(span.last));
+    }
+  }
+  for (const auto& [key, span] : runs) {
+    if (!seen.count(key)) {
+      return damaged("stream " + key.first + " deliveries " + std::to_string(span.first) + ".." +
+                     std::to_string(span.last) + " are not in batch " +
+                     std::to_string(key.second) + "'s directory");
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -427,8 +530,13 @@ Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const Journa
   if (auto s = CheckIntegrity(raw, path); !s) return Error{s.error()};
   auto streams = LoadStreams(raw, path);
   if (!streams) return Error{streams.error()};
-  auto keys = LoadKeys(raw, path);
-  if (!keys) return Error{keys.error()};
+  auto batches = LoadBatches(raw, path, *streams);
+  if (!batches) return Error{batches.error()};
+  // Positions only grow: a workflow snapshot taken before retention emptied the journal still
+  // covers everything up to its `upto`, and the next message must come after it.
+  auto upto = Query(raw, "SELECT COALESCE(MAX(upto), 0) FROM workflow_snapshot");
+  if (!upto || upto.value().empty()) return Describe(path, raw, "cannot read the workflow snapshot");
+  streams->next_position = std::max<int64_t>(batches->next_position, std::stoll(upto.value()[0][0]) + 1);
   auto statements = Prepare(raw, path);
   if (!statements) return Error{statements.error()};
   auto page_size = Query(raw, "PRAGMA page_size");
@@ -436,9 +544,10 @@ Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const Journa
   auto checkpointer = Checkpointer::Start(path, std::stoi(page_size.value()[0][0]), options.checkpoint);
   if (!checkpointer) return Error{checkpointer.error()};
   Logger()->info("journal {} open: schema version {}, {} messages, {} streams ({} pruned)", path,
-                 kSchemaVersion, keys->size(), streams->last_seq.size(), streams->floor.size());
+                 kSchemaVersion, batches->keys.size(), streams->last_seq.size(),
+                 streams->floor.size());
   return core::JournalPtr(std::make_unique<SqliteJournal>(
-      path, std::move(*db), std::move(*statements), std::move(*streams), std::move(*keys),
+      path, std::move(*db), std::move(*statements), std::move(*streams), std::move(batches->keys),
       std::move(*checkpointer)));
 }
 

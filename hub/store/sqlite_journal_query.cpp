@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
+#include "store/sqlite_batches.h"
 #include "store/sqlite_journal.h"
 #include "store/sqlite_support.h"
 
@@ -88,21 +90,43 @@ Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMe
                                    int64_t after) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
-                         "SELECT sender, message_id, accepted_at_ms, kind, envelope FROM messages "
-                         "WHERE rowid > ?1 ORDER BY rowid",
+                         "SELECT first_position, directory, envelopes FROM batches"
+                         " WHERE first_position >= (SELECT COALESCE(MAX(first_position), 0)"
+                         " FROM batches WHERE first_position <= ?1) ORDER BY first_position",
                          -1, &raw, nullptr) != SQLITE_OK)
     return Failure("cannot read the messages back");
   Statement query(raw);
+  v1::JournalBatch directory;
+  bool parsed = true;
   const int rc = EachRow(query.get(), sqlite3_bind_int64(query.get(), 1, after), [&] {
-    core::StoredMessage m;
-    m.sender = ColumnBytes(query.get(), 0);
-    m.message_id = ColumnBytes(query.get(), 1);
-    m.accepted_at_ms = sqlite3_column_int64(query.get(), 2);
-    m.kind = ColumnBytes(query.get(), 3);
-    m.envelope = ColumnBytes(query.get(), 4);
-    visit(m);
+    if (!parsed) return;
+    const int64_t first = sqlite3_column_int64(raw, 0);
+    if (!detail::ParseDirectory(raw, 1, directory)) {
+      parsed = false;
+      return;
+    }
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(raw, 2));
+    const auto size = static_cast<uint64_t>(sqlite3_column_bytes(raw, 2));
+    for (const auto& entry : directory.entries()) {
+      if (first + entry.index() <= after) continue;
+      if (entry.envelope_offset() > size || entry.envelope_size() > size - entry.envelope_offset()) {
+        parsed = false;
+        return;
+      }
+      core::StoredMessage m;
+      m.sender = entry.sender();
+      m.message_id = entry.message_id();
+      m.accepted_at_ms = entry.accepted_at_ms();
+      m.kind = entry.kind();
+      m.envelope.assign(bytes + entry.envelope_offset(), entry.envelope_size());
+      visit(m);
+    }
   });
   if (rc != SQLITE_DONE) return Failure("cannot read the messages back");
+  if (!parsed) {
+    return Error{"journal " + path_ + ": a batch's directory or envelopes cannot be read. " +
+                 detail::kRestore};
+  }
   return Ok{};
 }
 
@@ -110,11 +134,12 @@ Status SqliteJournal::SaveWorkflowSnapshot(const std::string& state) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
                          "INSERT OR REPLACE INTO workflow_snapshot(id, upto, state) "
-                         "VALUES (1, (SELECT COALESCE(MAX(rowid), 0) FROM messages), ?1)",
+                         "VALUES (1, ?1, ?2)",
                          -1, &raw, nullptr) != SQLITE_OK)
     return Failure("cannot store the workflow snapshot");
   Statement save(raw);
-  int rc = sqlite3_bind_blob64(save.get(), 1, state.data(), state.size(), SQLITE_STATIC);
+  int rc = sqlite3_bind_int64(save.get(), 1, next_position_ - 1);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(save.get(), 2, state.data(), state.size(), SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = StepOnce(save.get());  // autocommit: one durable transaction
   if (rc != SQLITE_DONE) return Failure("cannot store the workflow snapshot");
   return Ok{};
@@ -137,24 +162,25 @@ Result<std::optional<core::WorkflowSnapshot>> SqliteJournal::LoadWorkflowSnapsho
 Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,
                                       const std::map<std::string, uint64_t>& safe_upto) {
   uint64_t deliveries = 0;
-  SeqMap floors;  // the streams' new floors, applied to floor_ after COMMIT
+  SeqMap floors;               // the streams' new floors, applied to floor_ after COMMIT
+  std::set<int64_t> touched;   // batches holding a delivery at or below a new floor
   std::vector<std::pair<uint64_t, int64_t>> gone;  // keys_ entries, removed after COMMIT
   int rc = Begin();
   for (const auto& [stream, upto] : safe_upto) {
     if (rc != SQLITE_DONE) break;
-    rc = PruneStream(stream, upto, accepted_before_ms, floors, deliveries);
+    rc = PruneStream(stream, upto, accepted_before_ms, floors, touched, deliveries);
   }
-  if (rc == SQLITE_DONE) rc = PruneMessages(accepted_before_ms, gone);
+  if (rc == SQLITE_DONE) rc = PruneBatches(accepted_before_ms, floors, touched, gone);
   if (auto done = Finish(rc, "prune what was accepted before " +
                                  std::to_string(accepted_before_ms) + " ms (nothing was pruned)");
       !done) {
     return Error{done.error()};
   }
   for (const auto& [stream, floor] : floors) floor_.insert_or_assign(stream, floor);
-  for (const auto& [hash, rowid] : gone) {
+  for (const auto& [hash, position] : gone) {
     auto [first, last] = keys_.equal_range(hash);
     for (auto it = first; it != last; ++it) {
-      if (it->second == rowid) {
+      if (it->second == position) {
         keys_.erase(it);
         break;
       }
@@ -168,48 +194,133 @@ Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,
 }
 
 int SqliteJournal::PruneStream(const std::string& stream, uint64_t upto,
-                               int64_t accepted_before_ms, SeqMap& floors, uint64_t& removed) {
+                               int64_t accepted_before_ms, SeqMap& floors,
+                               std::set<int64_t>& touched, uint64_t& removed) {
   const uint64_t floor = Floor(stream);
   const uint64_t limit = std::min(upto, LastSeq(stream));
   if (limit <= floor) return SQLITE_DONE;
-  // Stop before the first delivery too young to prune: the stream keeps no hole.
-  uint64_t new_floor = limit;
+  // Walk the stream from the floor in seq order and stop before the first delivery too young
+  // to prune: the stream keeps no hole.
+  std::vector<int64_t> batches;
   {
-    sqlite3_stmt* young = statements_.first_young_delivery.get();
-    ResetOnExit reset(young);
-    int rc = Bind(young, stream, SqlSeq(floor), SqlSeq(limit), accepted_before_ms);
-    if (rc == SQLITE_OK) rc = sqlite3_step(young);
-    if (rc == SQLITE_ROW) {
-      new_floor = ColumnSeq(young, 0) - 1;
-    } else if (rc != SQLITE_DONE) {
-      return rc;
+    sqlite3_stmt* runs = statements_.runs_upto.get();
+    ResetOnExit reset(runs);
+    const int rc = EachRow(runs, Bind(runs, stream, SqlSeq(floor), SqlSeq(limit)),
+                           [&] { batches.push_back(sqlite3_column_int64(runs, 0)); });
+    if (rc != SQLITE_DONE) return rc;
+  }
+  uint64_t new_floor = floor;
+  bool young = false;
+  for (const int64_t batch : batches) {
+    auto directory = Directory(batch);
+    if (!directory) {
+      Logger()->error("{}", directory.error());
+      return SQLITE_CORRUPT;
     }
+    bool holds = false;
+    for (const auto& entry : directory->entries()) {
+      for (const auto& delivery : entry.deliveries()) {
+        if (delivery.stream() != stream || delivery.seq() <= new_floor || delivery.seq() > limit)
+          continue;
+        if (entry.accepted_at_ms() >= accepted_before_ms) {
+          young = true;
+          break;
+        }
+        new_floor = delivery.seq();
+        holds = true;
+      }
+      if (young) break;
+    }
+    if (holds) touched.insert(batch);
+    if (young) break;
   }
   if (new_floor <= floor) return SQLITE_DONE;
-  sqlite3_stmt* remove = statements_.delete_deliveries.get();
-  int rc = Bind(remove, stream, SqlSeq(floor), SqlSeq(new_floor));
-  if (rc == SQLITE_OK) rc = StepOnce(remove);
-  if (rc != SQLITE_DONE) return rc;
-  removed += static_cast<uint64_t>(sqlite3_changes64(db_.get()));
-  sqlite3_stmt* upsert = statements_.upsert_floor.get();
-  rc = Bind(upsert, stream, SqlSeq(new_floor));
-  if (rc == SQLITE_OK) rc = StepOnce(upsert);
-  if (rc != SQLITE_DONE) return rc;
+  int rc = SQLITE_DONE;
+  for (sqlite3_stmt* change : {statements_.delete_runs.get(), statements_.trim_run.get(),
+                               statements_.upsert_floor.get()}) {
+    rc = Bind(change, stream, SqlSeq(new_floor));
+    if (rc == SQLITE_OK) rc = StepOnce(change);
+    if (rc != SQLITE_DONE) return rc;
+  }
+  removed += new_floor - floor;
   floors.insert_or_assign(stream, new_floor);
   return SQLITE_DONE;
 }
 
-int SqliteJournal::PruneMessages(int64_t accepted_before_ms,
-                                 std::vector<std::pair<uint64_t, int64_t>>& keys_removed) {
-  std::vector<core::MessageRef> gone;
+int SqliteJournal::PruneBatches(int64_t accepted_before_ms, const SeqMap& floors,
+                                const std::set<int64_t>& touched,
+                                std::vector<std::pair<uint64_t, int64_t>>& keys_removed) {
+  // Every batch that may change: those a stream was pruned in, and those holding a message
+  // accepted before the cutoff (it may have no delivery left, or never have had one).
+  std::set<int64_t> batches = touched;
   {
-    sqlite3_stmt* remove = statements_.delete_old_messages.get();
-    ResetOnExit reset(remove);
-    const int rc = EachRow(remove, Bind(remove, accepted_before_ms), [&] {
-      gone.push_back(core::MessageRef{ColumnBytes(remove, 0), ColumnBytes(remove, 1)});
-      keys_removed.emplace_back(KeyHash(gone.back().sender, gone.back().message_id),
-                                sqlite3_column_int64(remove, 2));
-    });
+    sqlite3_stmt* old = statements_.old_batches.get();
+    ResetOnExit reset(old);
+    const int rc = EachRow(old, Bind(old, accepted_before_ms),
+                           [&] { batches.insert(sqlite3_column_int64(old, 0)); });
+    if (rc != SQLITE_DONE) return rc;
+  }
+  auto floor_of = [&](const std::string& stream) {
+    const auto it = floors.find(stream);
+    return it != floors.end() ? it->second : Floor(stream);
+  };
+  std::vector<core::MessageRef> gone;
+  for (const int64_t batch : batches) {
+    auto directory = Directory(batch);
+    if (!directory) {
+      Logger()->error("{}", directory.error());
+      return SQLITE_CORRUPT;
+    }
+    v1::JournalBatch kept;
+    bool changed = false;
+    for (const auto& entry : directory->entries()) {
+      v1::JournalEntry copy = entry;
+      copy.clear_deliveries();
+      for (const auto& delivery : entry.deliveries()) {
+        if (delivery.seq() > floor_of(delivery.stream())) *copy.add_deliveries() = delivery;
+      }
+      changed = changed || copy.deliveries_size() != entry.deliveries_size();
+      if (copy.deliveries_size() == 0 && entry.accepted_at_ms() < accepted_before_ms) {
+        gone.push_back(core::MessageRef{entry.sender(), entry.message_id()});
+        keys_removed.emplace_back(KeyHash(entry.sender(), entry.message_id()),
+                                  batch + entry.index());
+        changed = true;
+        continue;
+      }
+      *kept.add_entries() = std::move(copy);
+    }
+    if (!changed) continue;
+    if (kept.entries_size() == 0) {
+      sqlite3_stmt* remove = statements_.delete_batch.get();
+      int rc = Bind(remove, batch);
+      if (rc == SQLITE_OK) rc = StepOnce(remove);
+      if (rc != SQLITE_DONE) return rc;
+      continue;
+    }
+    // Rewrite the batch with only the envelopes still needed.
+    std::string envelopes;
+    {
+      sqlite3_stmt* read = statements_.batch_envelopes.get();
+      ResetOnExit reset(read);
+      int rc = Bind(read, batch);
+      if (rc == SQLITE_OK) rc = sqlite3_step(read);
+      if (rc != SQLITE_ROW) return rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
+      const auto* bytes = static_cast<const char*>(sqlite3_column_blob(read, 0));
+      const auto size = static_cast<uint64_t>(sqlite3_column_bytes(read, 0));
+      for (auto& entry : *kept.mutable_entries()) {
+        if (entry.envelope_offset() > size || entry.envelope_size() > size - entry.envelope_offset())
+          return SQLITE_CORRUPT;
+        const uint64_t offset = envelopes.size();
+        envelopes.append(bytes + entry.envelope_offset(), entry.envelope_size());
+        entry.set_envelope_offset(offset);
+      }
+    }
+    int64_t oldest = kept.entries(0).accepted_at_ms();
+    for (const auto& entry : kept.entries()) oldest = std::min(oldest, entry.accepted_at_ms());
+    const std::string directory_bytes = kept.SerializeAsString();
+    sqlite3_stmt* rewrite = statements_.rewrite_batch.get();
+    int rc = Bind(rewrite, batch, oldest, detail::Blob{directory_bytes}, detail::Blob{envelopes});
+    if (rc == SQLITE_OK) rc = StepOnce(rewrite);
     if (rc != SQLITE_DONE) return rc;
   }
   // Acknowledgements OF a deleted message go with it; those a deleted acknowledgement message

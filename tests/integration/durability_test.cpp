@@ -5,7 +5,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <sqlite3.h>
 
 #include <unistd.h>
 #include <zmq.hpp>
@@ -13,6 +12,7 @@
 #include <future>
 
 #include "network.h"
+#include "store/sqlite_journal.h"
 
 namespace renrakumo::testing {
 namespace {
@@ -190,19 +190,18 @@ TEST(Durability, MessagesArrivingDuringASyncGoInTogetherOnceItIsDone) {
   EXPECT_LT(net.hub().counters().journal_batches.load(), b.transactions + burst.size() / 2);
 }
 
+// Messages in the (closed) journal whose id starts with id_prefix, read by the store itself.
 int64_t StoredMessages(const TestNetwork& net, const std::string& id_prefix) {
-  sqlite3* db = nullptr;
-  int64_t count = -1;
-  if (sqlite3_open_v2((net.dir() / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-      SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM messages WHERE message_id LIKE ?1 || '%'", -1,
-                       &st, nullptr);
-    sqlite3_bind_text(st, 1, id_prefix.c_str(), -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(st) == SQLITE_ROW) count = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+  auto journal = store::OpenSqliteJournal((net.dir() / "journal.db").string());
+  if (!journal) {
+    ADD_FAILURE() << journal.error();
+    return -1;
   }
-  sqlite3_close(db);
+  int64_t count = 0;
+  auto scanned = (*journal)->ScanMessages(
+      [&](const core::StoredMessage& m) { count += m.message_id.starts_with(id_prefix) ? 1 : 0; },
+      0);
+  if (!scanned) ADD_FAILURE() << scanned.error();
   return count;
 }
 

@@ -44,6 +44,16 @@ class JournalTest : public ::testing::Test {
     sqlite3_close(db);
   }
 
+  // How many messages the (closed) journal holds, read back by the journal itself.
+  int64_t StoredMessages() {
+    auto journal = OpenSqliteJournal(path_);
+    EXPECT_TRUE(journal.ok()) << (journal.ok() ? "" : journal.error());
+    if (!journal) return -1;
+    int64_t count = 0;
+    EXPECT_TRUE((*journal)->ScanMessages([&](const core::StoredMessage&) { ++count; }, 0).ok());
+    return count;
+  }
+
   // The first number of the first row of a query on the journal file (the journal closed).
   int64_t RawNumber(const std::string& sql) {
     sqlite3* db = nullptr;

@@ -105,7 +105,7 @@ TEST_F(CheckpointerTest, ClosingTheJournalCheckpointsAndRemovesTheWal) {
   Fill(*journal, 5, next);
   journal.reset();
   EXPECT_FALSE(fs::exists(path_ + "-wal"));
-  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM messages"), 100);
+  EXPECT_EQ(StoredMessages(), 100);
 }
 
 }  // namespace

@@ -18,13 +18,16 @@ using ::testing::ElementsAre;
 
 class JournalOpenTest : public JournalTest {
  protected:
-  // Fills a journal with `count` single-delivery messages on stream, then closes it.
+  // Fills a journal with `count` single-delivery messages on stream, one batch each (so that
+  // message i is at position i + 1 and its delivery is the run of one that ends at seq i + 1),
+  // then closes it.
   void Fill(const std::string& stream, int count) {
     auto journal = Open();
     ASSERT_TRUE(journal);
-    std::vector<core::Commit> batch;
-    for (int i = 0; i < count; ++i) batch.push_back(MakeCommit("node.a", std::to_string(i), {stream}));
-    ASSERT_TRUE(journal->Append(batch).ok());
+    for (int i = 0; i < count; ++i) {
+      const std::vector<core::Commit> batch{MakeCommit("node.a", std::to_string(i), {stream})};
+      ASSERT_TRUE(journal->Append(batch).ok());
+    }
   }
 
   // Prunes stream up to seq (every message of Fill() is old enough), then closes the journal.
@@ -50,7 +53,7 @@ TEST_F(JournalOpenTest, CreatesANewJournalAndReopensIt) {
 
 TEST_F(JournalOpenTest, RefusesAStreamWithAMissingDelivery) {
   Fill("node.fsa.", 42);
-  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 17");
+  RawSql("DELETE FROM stream_runs WHERE stream = 'node.fsa.' AND last_seq = 17");
   const std::string error = OpenError();
   EXPECT_EQ(error, "journal " + path_ + ": stream node.fsa. has 41 deliveries but its "
                    "sequences run from 1 to 42: a delivery is missing. Restore the journal from "
@@ -59,7 +62,7 @@ TEST_F(JournalOpenTest, RefusesAStreamWithAMissingDelivery) {
 
 TEST_F(JournalOpenTest, RefusesAStreamThatDoesNotStartAtOne) {
   Fill("node.fsa.", 3);
-  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 1");
+  RawSql("DELETE FROM stream_runs WHERE stream = 'node.fsa.' AND last_seq = 1");
   EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 2, but it was never "
                                      "pruned, so its first sequence must be 1: a delivery is "
                                      "missing. Restore the journal from backup"));
@@ -68,7 +71,7 @@ TEST_F(JournalOpenTest, RefusesAStreamThatDoesNotStartAtOne) {
 TEST_F(JournalOpenTest, RefusesAPrunedStreamThatDoesNotStartAboveItsFloor) {
   Fill("node.fsa.", 10);
   PruneUpTo("node.fsa.", 3);
-  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 4");
+  RawSql("DELETE FROM stream_runs WHERE stream = 'node.fsa.' AND last_seq = 4");
   EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. starts at sequence 5, but it was pruned up "
                                      "to 3, so its first sequence must be 4: a delivery is "
                                      "missing"));
@@ -77,7 +80,7 @@ TEST_F(JournalOpenTest, RefusesAPrunedStreamThatDoesNotStartAboveItsFloor) {
 TEST_F(JournalOpenTest, RefusesAPrunedStreamWithAGapAboveItsFloor) {
   Fill("node.fsa.", 10);
   PruneUpTo("node.fsa.", 3);
-  RawSql("DELETE FROM deliveries WHERE stream = 'node.fsa.' AND seq = 7");
+  RawSql("DELETE FROM stream_runs WHERE stream = 'node.fsa.' AND last_seq = 7");
   EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. has 6 deliveries but its sequences run "
                                      "from 4 to 10: a delivery is missing"));
 }
@@ -115,7 +118,7 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   {
     auto journal = Open();
     ASSERT_TRUE(journal);
-    EXPECT_EQ(RawNumber("PRAGMA user_version"), 5);  // the current schema
+    EXPECT_EQ(RawNumber("PRAGMA user_version"), 6);  // the current schema
     auto found = journal->Find("node.a", "m1");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->envelope, std::string("\x00\xff", 2));
@@ -145,11 +148,12 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   EXPECT_EQ(journal->AcknowledgementsOf({"node.nisc", "adv-1"}).value().size(), 1u);
   EXPECT_EQ(journal->CursorsOn("node.fsa.").value().size(), 1u);
 
-  // Version 4 rebuilt messages without its UNIQUE index, under the same rowids; the keys it
-  // held are still refused, now by the journal's in-memory index.
-  EXPECT_EQ(RawNumber("SELECT rowid FROM messages WHERE message_id = 'adv-1'"), 2);
-  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index'"
-                      " AND tbl_name = 'messages' AND name <> 'messages_by_time'"), 0);
+  // Version 6 packed each old row into a batch of one at its rowid (positions keep their
+  // meaning) and dropped the per-message tables; the keys they held are still refused, by the
+  // journal's in-memory index.
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches WHERE first_position IN (1, 2)"), 2);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM sqlite_schema WHERE tbl_name IN ('messages',"
+                      " 'deliveries')"), 0);
   EXPECT_EQ(RawNumber("PRAGMA page_size"), 4096) << "an existing journal keeps its page size";
   const std::vector<core::Commit> again{MakeCommit("node.a", "m1", {"node.fsa."})};
   auto refused = journal->Append(again);
@@ -166,7 +170,7 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   ASSERT_TRUE(snapshot.ok()) << snapshot.error();
   ASSERT_TRUE(snapshot.value().has_value());
   EXPECT_EQ(snapshot.value()->state, "state-2");
-  EXPECT_EQ(snapshot.value()->upto, RawNumber("SELECT MAX(rowid) FROM messages"));
+  EXPECT_EQ(snapshot.value()->upto, 4);  // positions 1 and 2 upgraded, 3 and 4 appended
   std::vector<std::string> after;
   ASSERT_TRUE(journal
                   ->ScanMessages([&](const core::StoredMessage& m) { after.push_back(m.message_id); },
@@ -177,11 +181,24 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
 
 TEST_F(JournalOpenTest, RefusesAJournalWithAMessageStoredTwice) {
   Fill("node.fsa.", 3);
-  RawSql("INSERT INTO messages(sender, message_id, accepted_at_ms, kind, envelope)"
-         " SELECT sender, message_id, accepted_at_ms, kind, envelope FROM messages"
-         " WHERE message_id = '1'");
-  EXPECT_THAT(OpenError(), HasSubstr("message 1 from node.a is stored twice (rows 2 and 4). "
-                                     "Restore the journal from backup"));
+  RawSql("INSERT INTO batches(first_position, oldest_ms, directory, envelopes)"
+         " SELECT 100, oldest_ms, directory, envelopes FROM batches WHERE first_position = 2");
+  EXPECT_THAT(OpenError(), HasSubstr("message 1 from node.a is stored twice (positions 2 and "
+                                     "100). Restore the journal from backup"));
+}
+
+TEST_F(JournalOpenTest, RefusesARunThatDisagreesWithItsBatch) {
+  Fill("node.fsa.", 3);
+  RawSql("UPDATE stream_runs SET batch = 3 WHERE stream = 'node.fsa.' AND last_seq = 2");
+  EXPECT_THAT(OpenError(), HasSubstr("stream node.fsa. in batch 2 has deliveries that no stream "
+                                     "run lists. Restore the journal from backup"));
+}
+
+TEST_F(JournalOpenTest, RefusesABatchWhoseDirectoryCannotBeRead) {
+  Fill("node.fsa.", 3);
+  RawSql("UPDATE batches SET directory = x'ffffffff' WHERE first_position = 2");
+  EXPECT_THAT(OpenError(), HasSubstr("batch 2's directory cannot be read. Restore the journal "
+                                     "from backup"));
 }
 
 TEST_F(JournalOpenTest, StillRefusesADamagedVersionOneJournal) {
@@ -195,10 +212,11 @@ TEST_F(JournalOpenTest, StillRefusesADamagedVersionOneJournal) {
 
 TEST_F(JournalOpenTest, RefusesADeliveryWhoseMessageIsGone) {
   Fill("node.fsa.", 3);
-  RawSql("DELETE FROM messages WHERE message_id = '1'");
+  RawSql("DELETE FROM batches WHERE first_position = 2");
   const std::string error = OpenError();
   EXPECT_THAT(error, HasSubstr(path_));
-  EXPECT_THAT(error, HasSubstr("stream node.fsa. delivery 2 refers to message"));
+  EXPECT_THAT(error, HasSubstr("stream node.fsa. deliveries 2..2 refer to batch 2, which is "
+                               "missing"));
 }
 
 TEST_F(JournalOpenTest, RefusesAFileThatIsNotSqlite) {

@@ -241,6 +241,55 @@ TEST_F(JournalPruneTest, APrunedMessageIsNoLongerFoundAndItsIdIsFree) {
   EXPECT_EQ(journal_->Find("node.a", "node.s.1")->deliveries[0].seq, 4u);
 }
 
+// Retention rewrites a batch it prunes only part of: the messages it keeps keep their
+// envelopes and positions, and a batch left empty is deleted.
+TEST_F(JournalPruneTest, APartlyPrunedBatchKeepsTheRestIntact) {
+  const std::vector<Commit> batch{At(kOld, "node.a", "s1", {"node.s."}),
+                                  At(kYoung, "node.a", "s2", {"node.s."}),
+                                  At(kOld, "node.a", "t1", {"node.t."})};
+  ASSERT_TRUE(journal_->Append(batch).ok());
+  Fill("node.s.", {kOld});  // a second batch
+  EXPECT_EQ(Prune(kCutoff, {{"node.s.", 3}, {"node.t.", 1}}), 2u);
+  EXPECT_FALSE(journal_->Find("node.a", "s1").has_value());
+  EXPECT_FALSE(journal_->Find("node.a", "t1").has_value());
+  auto kept = journal_->Find("node.a", "s2");
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_EQ(kept->envelope, "envelope of " + std::to_string(kYoung));
+  std::vector<std::string> ids;
+  ASSERT_TRUE(journal_
+                  ->ScanMessages([&](const core::StoredMessage& m) { ids.push_back(m.message_id); },
+                                 1)
+                  .ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"s2", "node.s.3"})) << "positions 2 and 4";
+  Reopen();  // the trimmed runs still match the rewritten directories
+  EXPECT_EQ(ReadAll("node.s."), (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(Prune(kYoung + 1, {{"node.s.", 3}}), 2u);
+  journal_.reset();
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
+}
+
+// Positions only grow: a workflow snapshot saved before retention emptied the journal covers
+// positions up to its `upto`, and a message stored after that must come after it, or the
+// hub's rebuild at start-up (ScanMessages from upto) would skip it.
+TEST_F(JournalPruneTest, PositionsAreNotReusedAfterRetentionEmptiedTheJournal) {
+  Fill("node.s.", {kOld, kOld, kOld});
+  ASSERT_TRUE(journal_->SaveWorkflowSnapshot("state").ok());
+  const int64_t upto = journal_->LoadWorkflowSnapshot().value()->upto;
+  EXPECT_EQ(upto, 3);
+  EXPECT_EQ(Prune(kCutoff, {{"node.s.", 3}}), 3u);
+  journal_.reset();
+  ASSERT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
+  journal_ = Open();
+  ASSERT_TRUE(journal_);
+  Fill("node.s.", {kYoung});
+  std::vector<std::string> after;
+  ASSERT_TRUE(journal_
+                  ->ScanMessages([&](const core::StoredMessage& m) { after.push_back(m.message_id); },
+                                 upto)
+                  .ok());
+  EXPECT_EQ(after, (std::vector<std::string>{"node.s.4"}));
+}
+
 TEST_F(JournalPruneTest, PrunesALargeBacklogInOneCall) {
   std::vector<int64_t> times(3000, kOld);
   times[2500] = kYoung;

@@ -84,7 +84,7 @@ TEST_F(DeferredSyncTest, ClosingTheJournalKeepsWhatWasCommittedButNotSynced) {
     ASSERT_TRUE(journal->Append(batch).ok());
     EXPECT_LT(journal->durable(), journal->written());
   }
-  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM messages"), 100);
+  EXPECT_EQ(StoredMessages(), 100);
   auto again = Open();
   ASSERT_TRUE(again);
   EXPECT_EQ(again->LastSeq("node.s."), 100u);

@@ -37,6 +37,7 @@ SqliteJournal::SqliteJournal(std::string path, Db db, Statements statements, Str
       keys_(std::move(keys)),
       next_position_(streams.next_position),
       checkpointer_(std::move(checkpointer)) {
+  packed_ = std::make_unique<PackedBatch>();
   sqlite3_wal_autocheckpoint(db_.get(), 0);  // the checkpointer's thread does it instead
   sqlite3_wal_hook(db_.get(), &SqliteJournal::OnWalCommit, this);
 }
@@ -130,7 +131,8 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
   // succeeds: a failed batch leaves last_seq_, keys_ and next_position_ as they were, so
   // nothing of it is visible and no number is skipped.
   SeqMap pending;
-  PackedBatch packed;
+  PackedBatch& packed = *packed_;
+  packed.Clear();
   size_t envelope_bytes = 0;
   for (const auto& commit : batch) envelope_bytes += commit.envelope.size();
   packed.envelopes.reserve(envelope_bytes);

@@ -243,6 +243,7 @@ class SqliteJournal final : public core::Journal {
   KeyIndex keys_;  // every stored message's key; changed only after COMMIT succeeds
   int64_t next_position_ = 1;  // the next message's position; advanced after COMMIT
   std::string directory_buffer_;  // Append's encoded directory, reused (no allocation per batch)
+  std::unique_ptr<PackedBatch> packed_;  // Append's batch being built, reused likewise
   // Declared after db_: stopped, and its connection closed, before db_ closes, so that the
   // last connection's close checkpoints the WAL and removes it.
   std::unique_ptr<Checkpointer> checkpointer_;

@@ -104,6 +104,7 @@ struct State {
   std::vector<zmq::socket_t> subs;
   std::string topic;
   uint64_t next_message = 0;  // message ids stay unique across storms
+  size_t fds_before_subscribe = 0;
 };
 
 // Sends one ping on each socket and waits until every one answered: handshakes done.
@@ -202,6 +203,7 @@ std::string Subscribe(State& st, std::istringstream& args) {
   args >> endpoint >> server >> first >> n >> st.topic >> rate;
   n = std::min(n, st.net.telecom_keys.size() - std::min(first, st.net.telecom_keys.size()));
   st.subs.clear();
+  st.fds_before_subscribe = OpenDescriptors();
   for (size_t i = first; i < first + n; ++i) {
     st.subs.push_back(NodeSocket(st.ctx, zmq::socket_type::sub, st.net.telecom_keys[i], server));
     st.subs.back().set(zmq::sockopt::rcvhwm, 0);
@@ -213,6 +215,16 @@ std::string Subscribe(State& st, std::istringstream& args) {
       std::this_thread::sleep_for(std::chrono::microseconds(100'000'000 / rate));
   }
   return "ok subscribed=" + std::to_string(n);
+}
+
+// Closes the subscribers and waits (at most 30 s) until libzmq has closed their connections,
+// so that the next server's subscribers find the descriptors free.
+std::string Unsubscribe(State& st) {
+  const size_t n = st.subs.size();
+  st.subs.clear();
+  const bool settled = WaitForDescriptors(st.fds_before_subscribe + 8, std::chrono::seconds(30));
+  return "ok closed=" + std::to_string(n) + " open_fds=" + std::to_string(OpenDescriptors()) +
+         " settled=" + (settled ? "1" : "0");
 }
 
 // Waits until every subscriber has one message; answers "polling" first, so the parent
@@ -318,7 +330,7 @@ int ServeCommands(const SyntheticNetwork& net, FILE* in, FILE* out) {
       if (command == "storm") reply = Storm(st, args);
       else if (command == "subscribe") reply = Subscribe(st, args);
       else if (command == "await") reply = Await(st, args, out);
-      else if (command == "unsubscribe") st.subs.clear(), reply = "ok closed=1";
+      else if (command == "unsubscribe") reply = Unsubscribe(st);
       else if (command == "fetch") reply = Fetch(st, args);
       else if (command == "quit") break;
       else reply = "error msg=unknown_command_" + command;

@@ -224,6 +224,7 @@ FanoutFigures Fanout(std::vector<std::unique_ptr<Agent>>& agents,
                      const std::string& request, size_t rate) {
   FanoutFigures f;
   const long heap0 = HeapBytes();
+  const size_t fds0 = OpenDescriptors();
   const uint64_t before = applied();
   const size_t share = (n + agents.size() - 1) / agents.size();
   for (size_t k = 0; k < agents.size(); ++k) {
@@ -252,9 +253,17 @@ FanoutFigures Fanout(std::vector<std::unique_ptr<Agent>>& agents,
   f.p50_ms = Percentile(ms, 0.5);
   f.p99_ms = Percentile(ms, 0.99);
   f.p100_ms = Percentile(ms, 1.0);
-  for (auto& a : agents) (void)a->Call("unsubscribe");
-  // The server tears the connections down in the background: let its heap settle, so the
-  // next measurement does not see this one's memory being freed.
+  for (auto& a : agents) {
+    if (a->Call("unsubscribe").fields["settled"] != "1")
+      std::fprintf(stderr, "  an agent's subscribers were still closing after 30 s\n");
+  }
+  // The server tears the connections down in the background: wait until it has closed them
+  // (both servers share this process's descriptors: 10,000 left open would starve the next
+  // one's accepts) and its heap has settled, so the next measurement does not see this one's
+  // connections being closed and their memory being freed.
+  if (!WaitForDescriptors(fds0 + 16, std::chrono::seconds(60)))
+    std::fprintf(stderr, "  the server still held %zu descriptors (%zu before) after 60 s\n",
+                 OpenDescriptors(), fds0);
   for (long last = -1, now = HeapBytes(); now != last; last = now, now = HeapBytes())
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   return f;

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "config/signing.h"
 #include "core/config_check.h"
@@ -178,6 +180,21 @@ uint64_t ProcessBytesWritten() {
   while (io >> key >> value)
     if (key == "wchar:") return value;
   return 0;
+}
+
+size_t OpenDescriptors() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+  return n;
+}
+
+bool WaitForDescriptors(size_t at_most, std::chrono::milliseconds limit) {
+  const auto end = std::chrono::steady_clock::now() + limit;
+  while (OpenDescriptors() > at_most) {
+    if (std::chrono::steady_clock::now() >= end) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
 }
 
 }  // namespace renrakumo::bench

@@ -5,6 +5,8 @@
 // micro-benchmarks so that both measure the same network.
 #pragma once
 
+#include <chrono>
+
 #include <cstdint>
 #include <random>
 #include <string>
@@ -58,5 +60,12 @@ StormBatch MakeStormBatch(size_t n, size_t senders, std::mt19937_64& random);
 // Bytes this process has passed to write(), pwrite() and friends so far (/proc/self/io's
 // wchar): what a store wrote, when nothing else in the process writes meanwhile.
 uint64_t ProcessBytesWritten();
+
+// Descriptors this process holds open (/proc/self/fd), and a wait (polled every 50 ms, at
+// most `limit`) until it holds at most `at_most`: libzmq closes a socket's connections in its
+// I/O and reaper threads after zmq_close returns, so one scenario's 10,000 connections can
+// outlive it by seconds and starve the next one of descriptors. True if it got there.
+size_t OpenDescriptors();
+bool WaitForDescriptors(size_t at_most, std::chrono::milliseconds limit);
 
 }  // namespace renrakumo::bench

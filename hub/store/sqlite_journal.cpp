@@ -311,6 +311,16 @@ Result<v1::JournalBatch> SqliteJournal::Directory(int64_t first_position) {
   return directory;
 }
 
+Error SqliteJournal::EnvelopeError(int rc, int64_t batch, const v1::JournalEntry& entry) const {
+  const std::string what = "the envelope of message " + entry.message_id() + " from " +
+                           entry.sender() + " (batch " + std::to_string(batch) + ")";
+  if (rc == SQLITE_CORRUPT) {
+    return Error{"journal " + path_ + ": " + what + " lies outside the bytes stored for its " +
+                 "batch: the file was changed behind the hub's back. " + detail::kRestore};
+  }
+  return Failure("cannot read " + what);
+}
+
 Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> SqliteJournal::EntryAt(
     int64_t position) {
   using Found = std::optional<std::pair<int64_t, v1::JournalEntry>>;
@@ -353,8 +363,8 @@ Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_vie
     core::StoredMessage stored{entry.sender(), entry.message_id(), entry.accepted_at_ms(),
                                entry.kind(), {}, {}};
     detail::EnvelopeReader envelopes(db_.get());
-    if (envelopes.Read(batch, entry, stored.envelope) != SQLITE_OK)
-      return Failure("cannot read the envelope of " + what);
+    if (const int rc = envelopes.Read(batch, entry, stored.envelope); rc != SQLITE_OK)
+      return EnvelopeError(rc, batch, entry);
     for (const auto& delivery : entry.deliveries()) {
       if (delivery.seq() > Floor(delivery.stream()))
         stored.deliveries.push_back(Position{delivery.stream(), delivery.seq()});
@@ -412,7 +422,8 @@ Result<std::vector<core::StoredDelivery>> SqliteJournal::Read(const std::string&
         out.accepted_at_ms = entry.accepted_at_ms();
         out.kind = entry.kind();
         out.note = delivery.note();
-        if (envelopes.Read(batch, entry, out.envelope) != SQLITE_OK) return failed();
+        if (const int rc = envelopes.Read(batch, entry, out.envelope); rc != SQLITE_OK)
+          return EnvelopeError(rc, batch, entry);
         if (deliveries.size() == wanted) return deliveries;
       }
     }

@@ -223,6 +223,8 @@ class SqliteJournal final : public core::Journal {
   void Rollback();
   // The batch holding `position` and that message's entry, or nullopt if no batch holds it.
   Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> EntryAt(int64_t position);
+  // Why an envelope could not be read (rc from detail::EnvelopeReader::Read).
+  Error EnvelopeError(int rc, int64_t batch, const v1::JournalEntry& entry) const;
   // The batch's directory; an Error if it cannot be read or parsed.
   Result<v1::JournalBatch> Directory(int64_t first_position);
   uint64_t Floor(const std::string& stream) const;

@@ -219,6 +219,30 @@ TEST_F(JournalOpenTest, RefusesADeliveryWhoseMessageIsGone) {
                                "missing"));
 }
 
+// Envelopes are read only when asked for (the open-time check reads the directories): a batch
+// whose stored bytes were cut short fails each read that needs them, saying so, and nothing
+// else.
+TEST_F(JournalOpenTest, AnEnvelopeOutsideItsBatchFailsTheReadsThatNeedIt) {
+  Fill("node.fsa.", 3);
+  RawSql("UPDATE batches SET envelopes = x'00' WHERE first_position = 2");
+  auto journal = Open();
+  ASSERT_TRUE(journal);
+  auto read = journal->Read("node.fsa.", 0, 10);
+  ASSERT_FALSE(read.ok());
+  EXPECT_THAT(read.error(), HasSubstr("the envelope of message 1 from node.a (batch 2) lies "
+                                      "outside the bytes stored for its batch"));
+  EXPECT_THAT(read.error(), HasSubstr("Restore the journal from backup"));
+  auto after = journal->Read("node.fsa.", 2, 10);
+  ASSERT_TRUE(after.ok()) << after.error();
+  ASSERT_EQ(after.value().size(), 1u);
+  EXPECT_EQ(after.value()[0].envelope, "env");
+  EXPECT_FALSE(journal->Find("node.a", "1").has_value());  // logged, reported as not found
+  EXPECT_TRUE(journal->Find("node.a", "2").has_value());
+  auto scanned = journal->ScanMessages([](const core::StoredMessage&) {}, 0);
+  ASSERT_FALSE(scanned.ok());
+  EXPECT_THAT(scanned.error(), HasSubstr("Restore the journal from backup"));
+}
+
 TEST_F(JournalOpenTest, RefusesAFileThatIsNotSqlite) {
   std::ofstream(path_) << std::string(4096, 'x') << "this is not a journal";
   const std::string error = OpenError();

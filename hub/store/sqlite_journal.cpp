@@ -181,19 +181,26 @@ std::optional<Error> SqliteJournal::Duplicate(std::span<const core::Commit> batc
                  commit.sender + of_batch + ": UNIQUE constraint failed: it is " + where + ". " +
                  detail::Advice(SQLITE_CONSTRAINT)};
   };
-  // Batches are small: a quadratic scan only among equal hashes.
-  std::unordered_multimap<uint64_t, size_t> in_batch;
-  in_batch.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const auto& commit = batch[i];
-    auto [first, last] = in_batch.equal_range(hashes[i]);
-    for (auto it = first; it != last; ++it) {
-      const auto& other = batch[it->second];
-      if (other.sender == commit.sender && other.message_id == commit.message_id)
-        return refuse(commit, "twice in the batch");
+  // Twice in the batch: sort the batch's hashes and compare the keys of equal neighbours
+  // (no allocation per message, unlike a hash map built per batch).
+  std::vector<std::pair<uint64_t, size_t>> sorted;
+  sorted.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) sorted.emplace_back(hashes[i], i);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k = 1; k < sorted.size(); ++k) {
+    for (size_t j = k; j > 0 && sorted[j - 1].first == sorted[k].first; --j) {
+      const auto& a = batch[sorted[j - 1].second];
+      const auto& b = batch[sorted[k].second];
+      if (a.sender == b.sender && a.message_id == b.message_id) {
+        return refuse(batch[std::max(sorted[j - 1].second, sorted[k].second)],
+                      "twice in the batch");
+      }
     }
-    in_batch.emplace(hashes[i], i);
+  }
+  // Already stored: keys_ lists every stored key's hash; a match is confirmed by reading.
+  for (size_t i = 0; i < batch.size(); ++i) {
     if (keys_.count(hashes[i]) == 0) continue;
+    const auto& commit = batch[i];
     auto stored = Lookup(commit.sender, commit.message_id);
     if (!stored) return Error{stored.error() + of_batch};
     if (stored.value()) return refuse(commit, "already in the journal");

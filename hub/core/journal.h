@@ -64,6 +64,9 @@ struct Commit {
   std::vector<PlannedDelivery> deliveries;
   std::optional<MessageRef> relay_of;        // a relay: the message it passes on
   std::optional<Acknowledgement> ack;        // an acknowledgement: recorded with the message
+  // What the hub told the sender with its answer (the workflow's notes 1 and 2): kept, so that
+  // a retry gets the same answer, warnings included.
+  std::vector<std::string> warnings;
 };
 
 struct Position {
@@ -79,6 +82,7 @@ struct StoredMessage {
   std::string kind;
   std::string envelope;
   std::vector<Position> deliveries;
+  std::vector<std::string> warnings;  // Commit::warnings (empty for journals before schema v6)
 };
 
 // One delivery as read back for replay.

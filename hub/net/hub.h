@@ -67,7 +67,6 @@ class Hub {
     uint64_t request_id = 0;
     size_t commit = 0;       // index into batch_
     bool duplicate = false;  // a retry that arrived while the original was in this batch
-    std::vector<std::string> warnings;  // the workflow's remarks for the sender (notes 1, 2)
   };
   Hub(Options options, core::JournalPtr journal);
   Status Bind();

@@ -245,7 +245,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
              "message id '" + env.message_id() + "' was already used for a different message");
       return;
     }
-    pending_.push_back({routing_id, request_id, it->second, true, {}});
+    pending_.push_back({routing_id, request_id, it->second, true});
     return;
   }
   // The journal keeps every stored key in memory: a new message (the usual case) costs a
@@ -261,6 +261,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     reply.set_request_id(request_id);
     *reply.mutable_accepted() =
         MakeAccepted(env.message_id(), prior->accepted_at_ms, prior->deliveries, true);
+    for (const auto& w : prior->warnings) reply.mutable_accepted()->add_warnings(w);
     Reply(routing_id, reply);
     return;
   }
@@ -297,12 +298,13 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     return;
   }
   batch_index_.emplace(key, batch_.size());
-  pending_.push_back({routing_id, request_id, batch_.size(), false, warnings});
+  pending_.push_back({routing_id, request_id, batch_.size(), false});
   core::Commit commit{node.id(), env.message_id(), NowMs(), decision.kind,
                      std::move(envelope_bytes), std::move(decision.deliveries), std::nullopt,
-                     std::nullopt};
+                     std::nullopt, {}};
   for (auto& d : commit.deliveries)  // the ministry sees what the reporter is told
     for (const auto& w : warnings) d.note += (d.note.empty() ? "" : "; ") + w;
+  commit.warnings = std::move(warnings);  // every answer to it says them, retries' too
   if (env.has_relay()) commit.relay_of = refers_to;
   if (env.has_acknowledgement())
     commit.ack = core::Acknowledgement{*refers_to, node.id(), env.acknowledgement().state(),
@@ -326,7 +328,7 @@ void Hub::HandleStreamAck(const std::string& routing_id, const v1::Node& node,
     return;
   }
   cursors_.push_back({node.id(), ack.stream(), ack.seq()});
-  cursor_replies_.push_back({routing_id, request_id, 0, false, {}});
+  cursor_replies_.push_back({routing_id, request_id, 0, false});
 }
 
 // Stream acks of one drain are stored in one transaction, like the messages.
@@ -369,7 +371,7 @@ void Hub::CommitBatch() {
       reply.set_request_id(p.request_id);
       *reply.mutable_accepted() =
           MakeAccepted(c.message_id, c.accepted_at_ms, (*positions)[p.commit], p.duplicate);
-      for (const auto& w : p.warnings) reply.mutable_accepted()->add_warnings(w);
+      for (const auto& w : c.warnings) reply.mutable_accepted()->add_warnings(w);
       Reply(p.routing_id, reply);
       if (p.duplicate) ++counters_.submits_duplicate;
     }

@@ -219,6 +219,7 @@ int SqliteJournal::WriteCommit(const core::Commit& commit, uint32_t index, SeqMa
   entry.set_envelope_offset(packed.envelopes.size());
   entry.set_envelope_size(commit.envelope.size());
   packed.envelopes.append(commit.envelope);
+  for (const auto& warning : commit.warnings) entry.add_warnings(warning);
   if (index == 0 || commit.accepted_at_ms < packed.oldest_ms) packed.oldest_ms = commit.accepted_at_ms;
   positions.reserve(commit.deliveries.size());
   for (const auto& planned : commit.deliveries) {
@@ -368,7 +369,8 @@ Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_vie
     const auto& [batch, entry] = *found.value();
     if (entry.sender() != sender || entry.message_id() != message_id) continue;
     core::StoredMessage stored{entry.sender(), entry.message_id(), entry.accepted_at_ms(),
-                               entry.kind(), {}, {}};
+                               entry.kind(), {}, {}, {entry.warnings().begin(),
+                                                      entry.warnings().end()}};
     detail::EnvelopeReader envelopes(db_.get());
     if (const int rc = envelopes.Read(batch, entry, stored.envelope); rc != SQLITE_OK)
       return EnvelopeError(rc, batch, entry);

@@ -168,7 +168,7 @@ void IncidentHistory(const World& w, std::string_view reporter, std::string_view
 core::StoredMessage Stored(const v1::Node& sender, const std::string& message_id,
                            const std::string& envelope, const core::Decision& decision,
                            int64_t at_ms) {
-  core::StoredMessage m{sender.id(), message_id, at_ms, decision.kind, envelope, {}};
+  core::StoredMessage m{sender.id(), message_id, at_ms, decision.kind, envelope, {}, {}};
   uint64_t seq = 0;
   for (const core::PlannedDelivery& p : decision.deliveries)
     m.deliveries.push_back({p.stream, ++seq});

@@ -67,6 +67,31 @@ TEST(Workflow, AMinorFailureOverTheStatutoryThresholdIsFlaggedToReporterAndMinis
   EXPECT_THAT(got[0].note(), HasSubstr("meets the statutory threshold"));
 }
 
+// A reporter whose answer was lost retries: the duplicate answer carries the same warning,
+// also after a restart (the journal keeps what the sender was told).
+TEST(Workflow, ARetryIsAnsweredWithTheOriginalWarnings) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto env = Report("r1", "inc-1", v1::SITUATION_MINOR_FAILURE, v1::LIKELIHOOD_NEGLIGIBLE);
+  env.mutable_report()->mutable_impact()->set_users_affected(40000);
+  env.mutable_report()->mutable_impact()->set_duration_minutes(150);
+  auto first = carrier->Submit(env);
+  ASSERT_TRUE(first && first->accepted);
+  ASSERT_EQ(first->accepted_reply.warnings_size(), 1);
+  for (int round = 0; round < 2; ++round) {
+    auto retry = carrier->Submit(env);
+    ASSERT_TRUE(retry && retry->accepted) << "round " << round;
+    EXPECT_TRUE(retry->accepted_reply.duplicate());
+    ASSERT_EQ(retry->accepted_reply.warnings_size(), 1) << "round " << round;
+    EXPECT_EQ(retry->accepted_reply.warnings(0), first->accepted_reply.warnings(0));
+    if (round == 0) {
+      carrier.reset();
+      net.RestartHub();
+      carrier = net.Connect("carrier-a");
+    }
+  }
+}
+
 TEST(Workflow, AssessmentReclassifiesEscalatesAndTheHistorySurvivesARestart) {
   TestNetwork net;
   auto carrier = net.Connect("carrier-a");

@@ -31,15 +31,15 @@ TEST(Recipients, ReadersOfEachKindOfStream) {
 
 TEST(Recipients, DirectSectorAdvisoryIsMeantForEveryOperatorOfTheSector) {
   const auto& t = SmallNetwork();
-  core::StoredMessage m{"mic", "a1", 1, "advisory", "", {{"sector.telecom.", 4}}};
+  core::StoredMessage m{"mic", "a1", 1, "advisory", "", {{"sector.telecom.", 4}}, {}};
   EXPECT_THAT(Nodes(core::IntendedRecipients(t, m, {})),
               UnorderedElementsAre("carrier-a/sector.telecom.", "carrier-b/sector.telecom."));
 }
 
 TEST(Recipients, RelayedAdvisoryReachesTheAssociationDirectlyAndMembersViaIt) {
   const auto& t = SmallNetwork();
-  core::StoredMessage m{"fsa", "a1", 1, "advisory", "", {{"node.jba.", 1}}};
-  core::StoredMessage relay{"jba", "r1", 2, "relay", "", {{"node.bank-a.", 1}, {"node.bank-b.", 1}}};
+  core::StoredMessage m{"fsa", "a1", 1, "advisory", "", {{"node.jba.", 1}}, {}};
+  core::StoredMessage relay{"jba", "r1", 2, "relay", "", {{"node.bank-a.", 1}, {"node.bank-b.", 1}}, {}};
   auto rs = core::IntendedRecipients(t, m, {relay});
   EXPECT_THAT(Nodes(rs), ElementsAre("jba/direct", "bank-a/jba", "bank-b/jba"));
   EXPECT_EQ(rs[1].position.stream, "node.bank-a.");
@@ -47,7 +47,7 @@ TEST(Recipients, RelayedAdvisoryReachesTheAssociationDirectlyAndMembersViaIt) {
 
 TEST(RouteAcknowledgement, OnlyARecipientMayAcknowledge) {
   const auto& t = SmallNetwork();
-  core::StoredMessage m{"mic", "a1", 1, "advisory", "", {{"sector.telecom.", 4}}};
+  core::StoredMessage m{"mic", "a1", 1, "advisory", "", {{"sector.telecom.", 4}}, {}};
   v1::Envelope ack;
   ack.set_message_id("ack-1");
   ack.set_tlp(v1::TLP_AMBER);
@@ -67,9 +67,9 @@ TEST(RouteAcknowledgement, OnlyARecipientMayAcknowledge) {
 
 TEST(RouteAcknowledgement, AMemberAcknowledgesTheAdvisoryItGotThroughARelay) {
   const auto& t = SmallNetwork();
-  core::StoredMessage m{"fsa", "a1", 1, "advisory", "", {{"node.jba.", 1}}};
+  core::StoredMessage m{"fsa", "a1", 1, "advisory", "", {{"node.jba.", 1}}, {}};
   std::vector<core::StoredMessage> relays{
-      {"jba", "r1", 2, "relay", "", {{"node.bank-a.", 1}, {"node.bank-b.", 1}}}};
+      {"jba", "r1", 2, "relay", "", {{"node.bank-a.", 1}, {"node.bank-b.", 1}}, {}}};
   v1::Envelope ack;
   ack.set_message_id("ack-1");
   ack.set_tlp(v1::TLP_AMBER);

@@ -148,7 +148,7 @@ TEST(RouteAdvisory, NamedNodesInASupervisedSectorGetItDirectly) {
 }
 
 core::StoredMessage StoredAdvisory(const v1::Envelope& env, const char* delivered_to) {
-  return {"fsa", env.message_id(), 1, "advisory", env.SerializeAsString(), {{delivered_to, 1}}};
+  return {"fsa", env.message_id(), 1, "advisory", env.SerializeAsString(), {{delivered_to, 1}}, {}};
 }
 
 v1::Envelope RelayOf(const core::StoredMessage& m, std::string bytes) {

@@ -183,7 +183,7 @@ core::StoredMessage Stored(const char* sender, v1::Envelope env, int tlp) {
   const auto& t = SmallNetwork();
   const core::Decision d = core::Route(t, {*t.node(sender), env, nullptr});
   EXPECT_TRUE(d.accepted) << d.rejection.reason;
-  core::StoredMessage m{sender, env.message_id(), 1, d.kind, env.SerializeAsString(), {}};
+  core::StoredMessage m{sender, env.message_id(), 1, d.kind, env.SerializeAsString(), {}, {}};
   for (const auto& p : d.deliveries) m.deliveries.push_back({p.stream, 1});
   return m;
 }

@@ -253,11 +253,41 @@ TEST_F(JournalTest, FindsEachOfManyMessagesByItsExactKey) {
   EXPECT_FALSE(journal->Find("node.0m", "1").has_value());
 }
 
-TEST_F(JournalTest, ANewJournalHasSixteenKibPagesAndNoIndexOnMessageIds) {
-  ASSERT_TRUE(Open());
+// Schema v6: a batch is one row, plus one row per stream it reaches; no index holds message
+// ids (they are random: the journal keeps them in memory).
+TEST_F(JournalTest, ANewJournalHasSixteenKibPagesAndOneRowPerBatch) {
+  {
+    auto journal = Open();
+    ASSERT_TRUE(journal);
+    const std::vector<Commit> batch{MakeCommit("node.a", "x1", {"node.fsa."}),
+                                    MakeCommit("node.a", "x2", {"node.fsa.", "all."}),
+                                    MakeCommit("node.b", "x3", {"node.fsa."})};
+    ASSERT_TRUE(journal->Append(batch).ok());
+  }
   EXPECT_EQ(RawNumber("PRAGMA page_size"), 16384);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 1);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM stream_runs"), 2);
+  EXPECT_EQ(RawNumber("SELECT last_seq - first_seq + 1 FROM stream_runs"
+                      " WHERE stream = 'node.fsa.'"), 3);
   EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index'"
-                      " AND tbl_name = 'messages' AND name <> 'messages_by_time'"), 0);
+                      " AND tbl_name IN ('batches', 'stream_runs') AND sql IS NOT NULL"
+                      " AND name NOT IN ('batches_by_age', 'stream_runs_by_batch')"), 0);
+}
+
+// What the sender was told with its answer is stored with the message, so that a retry,
+// even after a restart, gets the same answer.
+TEST_F(JournalTest, KeepsTheWarningsTheSenderWasGiven) {
+  Commit warned = MakeCommit("node.a", "w1", {"node.fsa."});
+  warned.warnings = {"note 2: the impact meets the statutory threshold", "second remark"};
+  {
+    auto journal = Open();
+    const std::vector<Commit> batch{MakeCommit("node.a", "plain", {"node.fsa."}), warned};
+    ASSERT_TRUE(journal->Append(batch).ok());
+    EXPECT_EQ(journal->Find("node.a", "w1")->warnings, warned.warnings);
+    EXPECT_TRUE(journal->Find("node.a", "plain")->warnings.empty());
+  }
+  auto journal = Open();
+  EXPECT_EQ(journal->Find("node.a", "w1")->warnings, warned.warnings);
 }
 
 }  // namespace

@@ -90,16 +90,21 @@ Result<Signer> Signer::FromSeed(const std::string& seed_z85) {
   if (!seed) return Error{"signing key: " + seed.error()};
   uint8_t pk[crypto_sign_PUBLICKEYBYTES];
   Signer s;
-  s.secret_.resize(crypto_sign_SECRETKEYBYTES);
-  crypto_sign_seed_keypair(pk, reinterpret_cast<uint8_t*>(s.secret_.data()), seed->data());
+  static_assert(std::tuple_size_v<decltype(s.secret_)> == crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(pk, s.secret_.data(), seed->data());
+  sodium_memzero(seed->data(), seed->size());
   s.public_z85_ = EncodeZ85(pk);
   return s;
 }
 
+Signer::~Signer() { sodium_memzero(secret_.data(), secret_.size()); }
+
 Result<Signer> Signer::FromFile(const std::string& secret_path) {
   auto seed = ReadKeyFile(secret_path, /*secret=*/true);
   if (!seed) return Error{seed.error() + " (a signing key is made by: renrakumo keygen --signing)"};
-  return FromSeed(*seed);
+  auto signer = FromSeed(*seed);
+  sodium_memzero(seed->data(), seed->size());
+  return signer;
 }
 
 Result<std::string> Signer::Sign(std::string_view envelope_bytes) const {
@@ -108,7 +113,7 @@ Result<std::string> Signer::Sign(std::string_view envelope_bytes) const {
   const std::string input = SigningInput(split->signed_part);
   uint8_t sig[crypto_sign_BYTES];
   crypto_sign_detached(sig, nullptr, reinterpret_cast<const uint8_t*>(input.data()), input.size(),
-                       reinterpret_cast<const uint8_t*>(secret_.data()));
+                       secret_.data());
   v1::Envelope tail;  // only field 20 set: its encoding is exactly the field to append
   tail.mutable_signature()->set_ed25519(sig, sizeof sig);
   tail.mutable_signature()->set_key(public_z85_);

@@ -5,6 +5,9 @@
 // <id>.sign.pub (the public key) and <id>.sign.key (the 32-byte seed, mode 0600).
 #pragma once
 
+#include <array>
+#include <cstdint>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,17 +24,27 @@ Status WriteSigningKeyPair(const std::string& dir, const std::string& id, const 
                            bool overwrite);
 
 // A node's signing key, read from its secret file (the seed), ready to sign.
+// The secret key is wiped (sodium_memzero) when a Signer goes, and so is every copy of the
+// seed the Signer made on the way; a moved-from Signer wipes its own copy too.
 class Signer {
  public:
   static Result<Signer> FromFile(const std::string& secret_path);
   static Result<Signer> FromSeed(const std::string& seed_z85);
+  Signer() = default;
+  Signer(const Signer&) = default;
+  Signer(Signer&&) = default;
+  Signer& operator=(const Signer&) = default;
+  Signer& operator=(Signer&&) = default;
+  ~Signer();
   const std::string& public_key() const { return public_z85_; }
   // `unsigned_envelope` with a Signature appended as field 20 (any old one removed first).
   Result<std::string> Sign(std::string_view envelope_bytes) const;
 
  private:
   std::string public_z85_;
-  std::string secret_;  // libsodium's 64-byte secret key (seed + public key)
+  // libsodium's 64-byte secret key (seed + public key), kept out of std::string: a string may
+  // reallocate and leave copies behind.
+  std::array<uint8_t, 64> secret_{};
 };
 
 // The bytes a signature covers: `envelope_bytes` without its top-level field 20, or an

@@ -4,6 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <new>
+
+#include "config/keys.h"
 #include "renrakumo/v1/messages.pb.h"
 
 namespace renrakumo::config {
@@ -28,6 +32,24 @@ struct Keys {
   KeyPair pair = GenerateSigningKeyPair();
   Signer signer = *Signer::FromSeed(pair.secret_z85);
 };
+
+// The signing secret does not outlive its Signer: the storage a Signer occupied no longer
+// holds the seed (the first half of libsodium's secret key) once it is destroyed.
+TEST(Signing, ASignerWipesItsSecretWhenItGoes) {
+  const KeyPair pair = GenerateSigningKeyPair();
+  auto seed = DecodeZ85(pair.secret_z85);
+  ASSERT_TRUE(seed);
+  alignas(Signer) unsigned char storage[sizeof(Signer)];
+  auto contains_seed = [&] {
+    return std::search(storage, storage + sizeof storage, seed->begin(), seed->end()) !=
+           storage + sizeof storage;
+  };
+  auto* signer = new (storage) Signer(*Signer::FromSeed(pair.secret_z85));
+  ASSERT_TRUE(contains_seed()) << "the test must find the secret while the Signer lives";
+  ASSERT_TRUE(signer->Sign(Advisory().SerializeAsString()));
+  signer->~Signer();
+  EXPECT_FALSE(contains_seed());
+}
 
 TEST(Signing, ASignedEnvelopeVerifiesAndStillDecodesAsTheSameMessage) {
   Keys fsa;

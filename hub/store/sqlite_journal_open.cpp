@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -421,17 +420,17 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
                          -1, &raw, nullptr) != SQLITE_OK)
     return Describe(path, db, "cannot read its message ids");
   SqliteJournal::Statement rows(raw);
-  // (stream, batch) -> first seq, last seq, count, from the runs and from the directories.
+  // A batch's runs, compared with its directory one batch at a time: memory for one batch,
+  // not for every run (a journal upgraded from per-message rows has a run per delivery).
+  sqlite3_stmt* runs_raw = nullptr;
+  if (sqlite3_prepare_v2(db, "SELECT stream, first_seq, last_seq FROM stream_runs WHERE batch = ?1",
+                         -1, &runs_raw, nullptr) != SQLITE_OK)
+    return Describe(path, db, "cannot read its streams");
+  SqliteJournal::Statement runs_of(runs_raw);
   struct Span {
     uint64_t first = 0, last = 0, count = 0;
   };
-  std::map<std::pair<std::string, int64_t>, Span> runs, seen;
-  auto run_rows = Query(db, "SELECT stream, batch, first_seq, last_seq FROM stream_runs");
-  if (!run_rows) return Describe(path, db, "cannot read its streams");
-  for (const auto& row : run_rows.value()) {
-    const uint64_t first = std::stoull(row[2]), last = std::stoull(row[3]);
-    runs[{row[0], std::stoll(row[1])}] = Span{first, last, last - first + 1};
-  }
+  std::unordered_map<std::string, Span> runs, seen;  // stream -> span, of the current batch
   Batches out;
   struct Key {
     std::string sender, message_id;
@@ -487,33 +486,45 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
       for (const auto& delivery : entry.deliveries()) {
         const auto floor = streams.floor.find(delivery.stream());
         if (floor != streams.floor.end() && delivery.seq() <= floor->second) continue;
-        Span& span = seen[{delivery.stream(), first_position}];
+        Span& span = seen[delivery.stream()];
         if (span.count == 0 || delivery.seq() < span.first) span.first = delivery.seq();
         span.last = std::max(span.last, delivery.seq());
         ++span.count;
       }
     }
+    // This batch's runs must be exactly the spans of its directory's deliveries. (Runs whose
+    // batch is missing were refused by CheckIntegrity.)
+    runs.clear();
+    {
+      sqlite3_stmt* r = runs_of.get();
+      detail::ResetOnExit reset(r);
+      const int run_rc = detail::EachRow(r, sqlite3_bind_int64(r, 1, first_position), [&] {
+        const uint64_t first = detail::ColumnSeq(r, 1), last = detail::ColumnSeq(r, 2);
+        runs[detail::ColumnBytes(r, 0)] = Span{first, last, last - first + 1};
+      });
+      if (run_rc != SQLITE_DONE) return Describe(path, db, "cannot read its streams");
+    }
+    for (const auto& [stream, span] : seen) {
+      const auto run = runs.find(stream);
+      const std::string where = "stream " + stream + " in " + batch;
+      if (run == runs.end()) return damaged(where + " has deliveries that no stream run lists");
+      if (run->second.first != span.first || run->second.last != span.last ||
+          span.count != span.last - span.first + 1) {
+        return damaged(where + ": the run says " + std::to_string(run->second.first) + ".." +
+                       std::to_string(run->second.last) + ", the directory holds " +
+                       std::to_string(span.count) + " deliveries in " +
+                       std::to_string(span.first) + ".." + std::to_string(span.last));
+      }
+    }
+    for (const auto& [stream, span] : runs) {
+      if (!seen.count(stream)) {
+        return damaged("stream " + stream + " deliveries " + std::to_string(span.first) + ".." +
+                       std::to_string(span.last) + " are not in " + batch + "'s directory");
+      }
+    }
+    seen.clear();
   }
   if (rc != SQLITE_DONE) return Describe(path, db, "cannot read its message ids");
-  for (const auto& [key, span] : seen) {
-    const auto run = runs.find(key);
-    const std::string where = "stream " + key.first + " in batch " + std::to_string(key.second);
-    if (run == runs.end()) return damaged(where + " has deliveries that no stream run lists");
-    if (run->second.first != span.first || run->second.last != span.last ||
-        span.count != span.last - span.first + 1) {
-      return damaged(where + ": the run says " + std::to_string(run->second.first) + ".." +
-                     std::to_string(run->second.last) + ", the directory holds " +
-                     std::to_string(span.count) + " deliveries in " + std::to_string(span.first) +
-                     ".." + std::to_string(span.last));
-    }
-  }
-  for (const auto& [key, span] : runs) {
-    if (!seen.count(key)) {
-      return damaged("stream " + key.first + " deliveries " + std::to_string(span.first) + ".." +
-                     std::to_string(span.last) + " are not in batch " +
-                     std::to_string(key.second) + "'s directory");
-    }
-  }
   return out;
 }
 

@@ -50,12 +50,19 @@ TEST(Workflow, APrecursorWithOnlyAPortScanIsRejectedCitingNoteOne) {
   EXPECT_TRUE(carrier->Submit(env)->accepted);
 }
 
-TEST(Workflow, AMinorFailureOverTheStatutoryThresholdIsFlaggedToReporterAndMinistry) {
-  TestNetwork net;
-  auto carrier = net.Connect("carrier-a");
+// A minor failure whose impact meets the statutory threshold of a serious one (note 2): the
+// hub accepts it with a warning.
+v1::Envelope MinorFailureOverTheThreshold() {
   auto env = Report("r1", "inc-1", v1::SITUATION_MINOR_FAILURE, v1::LIKELIHOOD_NEGLIGIBLE);
   env.mutable_report()->mutable_impact()->set_users_affected(40000);
   env.mutable_report()->mutable_impact()->set_duration_minutes(150);
+  return env;
+}
+
+TEST(Workflow, AMinorFailureOverTheStatutoryThresholdIsFlaggedToReporterAndMinistry) {
+  TestNetwork net;
+  auto carrier = net.Connect("carrier-a");
+  auto env = MinorFailureOverTheThreshold();
   auto outcome = carrier->Submit(env);
   ASSERT_TRUE(outcome && outcome->accepted) << (outcome ? outcome->rejected_reply.reason() : outcome.error());
   ASSERT_EQ(outcome->accepted_reply.warnings_size(), 1);
@@ -72,9 +79,7 @@ TEST(Workflow, AMinorFailureOverTheStatutoryThresholdIsFlaggedToReporterAndMinis
 TEST(Workflow, ARetryIsAnsweredWithTheOriginalWarnings) {
   TestNetwork net;
   auto carrier = net.Connect("carrier-a");
-  auto env = Report("r1", "inc-1", v1::SITUATION_MINOR_FAILURE, v1::LIKELIHOOD_NEGLIGIBLE);
-  env.mutable_report()->mutable_impact()->set_users_affected(40000);
-  env.mutable_report()->mutable_impact()->set_duration_minutes(150);
+  auto env = MinorFailureOverTheThreshold();
   auto first = carrier->Submit(env);
   ASSERT_TRUE(first && first->accepted);
   ASSERT_EQ(first->accepted_reply.warnings_size(), 1);

@@ -39,8 +39,7 @@ int EnvelopeReader::Read(int64_t first_position, const v1::JournalEntry& entry, 
   }
   row_ = first_position;
   const uint64_t stored = static_cast<uint64_t>(sqlite3_blob_bytes(blob_));
-  if (entry.envelope_offset() > stored || entry.envelope_size() > stored - entry.envelope_offset())
-    return SQLITE_CORRUPT;
+  if (!EnvelopeWithin(entry, stored)) return SQLITE_CORRUPT;
   out.resize(entry.envelope_size());
   if (out.empty()) return SQLITE_OK;
   return sqlite3_blob_read(blob_, out.data(), static_cast<int>(out.size()),

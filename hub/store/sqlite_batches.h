@@ -37,6 +37,13 @@ struct PackedBatch {
 
 namespace detail {
 
+// Whether the entry's envelope lies within a batch's `stored` bytes of envelopes (a directory
+// that points past them was changed behind the hub's back).
+inline bool EnvelopeWithin(const v1::JournalEntry& entry, uint64_t stored) {
+  return entry.envelope_offset() <= stored &&
+         entry.envelope_size() <= stored - entry.envelope_offset();
+}
+
 // Parses a batches.directory column; false if the bytes are not a directory.
 bool ParseDirectory(sqlite3_stmt* statement, int column, v1::JournalBatch& out);
 

@@ -439,19 +439,18 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
   // Rare (equal 64-bit hashes): the earlier message's key, read again from its batch.
   auto key_at = [&](int64_t position) -> std::optional<Key> {
     if (auto it = colliding.find(position); it != colliding.end()) return it->second;
-    auto batch = Query(db, ("SELECT first_position FROM batches WHERE first_position <= " +
-                            std::to_string(position) +
-                            " ORDER BY first_position DESC LIMIT 1").c_str());
-    if (!batch || batch.value().empty()) return std::nullopt;
     sqlite3_stmt* dir = nullptr;
-    const std::string sql = "SELECT directory FROM batches WHERE first_position = " +
-                            batch.value()[0][0];
-    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &dir, nullptr) != SQLITE_OK) return std::nullopt;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT first_position, directory FROM batches"
+                           " WHERE first_position <= ?1 ORDER BY first_position DESC LIMIT 1",
+                           -1, &dir, nullptr) != SQLITE_OK)
+      return std::nullopt;
     SqliteJournal::Statement owned(dir);
     v1::JournalBatch earlier;
-    if (sqlite3_step(dir) != SQLITE_ROW || !detail::ParseDirectory(dir, 0, earlier))
+    if (sqlite3_bind_int64(dir, 1, position) != SQLITE_OK || sqlite3_step(dir) != SQLITE_ROW ||
+        !detail::ParseDirectory(dir, 1, earlier))
       return std::nullopt;
-    const int64_t first = std::stoll(batch.value()[0][0]);
+    const int64_t first = sqlite3_column_int64(dir, 0);
     for (const auto& entry : earlier.entries()) {
       if (first + entry.index() == position)
         return colliding[position] = Key{entry.sender(), entry.message_id()};

@@ -109,7 +109,7 @@ Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMe
     const auto size = static_cast<uint64_t>(sqlite3_column_bytes(raw, 2));
     for (const auto& entry : directory.entries()) {
       if (first + entry.index() <= after) continue;
-      if (entry.envelope_offset() > size || entry.envelope_size() > size - entry.envelope_offset()) {
+      if (!detail::EnvelopeWithin(entry, size)) {
         parsed = false;
         return;
       }
@@ -308,8 +308,7 @@ int SqliteJournal::PruneBatches(int64_t accepted_before_ms, const SeqMap& floors
       const auto* bytes = static_cast<const char*>(sqlite3_column_blob(read, 0));
       const auto size = static_cast<uint64_t>(sqlite3_column_bytes(read, 0));
       for (auto& entry : *kept.mutable_entries()) {
-        if (entry.envelope_offset() > size || entry.envelope_size() > size - entry.envelope_offset())
-          return SQLITE_CORRUPT;
+        if (!detail::EnvelopeWithin(entry, size)) return SQLITE_CORRUPT;
         const uint64_t offset = envelopes.size();
         envelopes.append(bytes + entry.envelope_offset(), entry.envelope_size());
         entry.set_envelope_offset(offset);

@@ -18,6 +18,7 @@ packages=(
   libspdlog-dev                     # named loggers
   libsqlite3-dev sqlite3            # the journal (sqlite3: backups, inspection)
   libsodium-dev                     # Ed25519 signatures on advisories
+  libabsl-dev                       # flat hash table for the journal's in-memory key index
   libyaml-cpp-dev                   # config files
   libcli11-dev                      # command lines
   nlohmann-json3-dev                # listen --json

@@ -168,7 +168,7 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
   }
   for (const auto& [stream, seq] : pending) last_seq_.insert_or_assign(stream, seq);
   for (size_t i = 0; i < batch.size(); ++i)
-    keys_.emplace(hashes[i], next_position_ + static_cast<int64_t>(i));
+    keys_.Insert(hashes[i], next_position_ + static_cast<int64_t>(i));
   next_position_ += static_cast<int64_t>(batch.size());
   return positions;
 }
@@ -199,7 +199,7 @@ std::optional<Error> SqliteJournal::Duplicate(std::span<const core::Commit> batc
   }
   // Already stored: keys_ lists every stored key's hash; a match is confirmed by reading.
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (keys_.count(hashes[i]) == 0) continue;
+    if (!keys_.Contains(hashes[i])) continue;
     const auto& commit = batch[i];
     auto stored = Lookup(commit.sender, commit.message_id);
     if (!stored) return Error{stored.error() + of_batch};
@@ -355,9 +355,12 @@ Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> SqliteJournal::Entry
 
 Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_view sender,
                                                                  std::string_view message_id) {
-  auto [first, last] = keys_.equal_range(KeyHash(sender, message_id));
-  for (auto it = first; it != last; ++it) {
-    const int64_t position = it->second;
+  std::vector<int64_t> candidates;
+  keys_.ForEach(KeyHash(sender, message_id), [&](int64_t position) {
+    candidates.push_back(position);
+    return true;
+  });
+  for (const int64_t position : candidates) {
     const std::string what = "message " + std::string(message_id) + " from " +
                              std::string(sender) + " (position " + std::to_string(position) + ")";
     auto found = EntryAt(position);

@@ -38,6 +38,7 @@
 #include "core/journal.h"
 #include "core/result.h"
 #include "renrakumo/v1/journal.pb.h"
+#include "store/key_index.h"
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -82,9 +83,7 @@ class SqliteJournal final : public core::Journal {
   using Db = std::unique_ptr<sqlite3, CloseDb>;
   using Statement = std::unique_ptr<sqlite3_stmt, FinalizeStatement>;
   using SeqMap = std::unordered_map<std::string, uint64_t>;
-  // KeyHash(sender, message_id) -> the message's position; equal hashes are told apart by
-  // reading the batch, so a collision costs a read, never a wrong answer.
-  using KeyIndex = std::unordered_multimap<uint64_t, int64_t>;
+  using KeyIndex = store::KeyIndex;  // KeyHash(sender, message_id) -> position
 
   // Prepared once at open and reused for every row: the hot path never re-prepares.
   struct Statements {

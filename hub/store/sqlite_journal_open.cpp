@@ -470,18 +470,22 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
       const int64_t position = first_position + entry.index();
       out.next_position = std::max(out.next_position, position + 1);
       const uint64_t hash = SqliteJournal::KeyHash(entry.sender(), entry.message_id());
-      auto [same, end] = out.keys.equal_range(hash);
-      for (; same != end; ++same) {
-        const auto key = key_at(same->second);
+      std::vector<int64_t> same;
+      out.keys.ForEach(hash, [&](int64_t earlier) {
+        same.push_back(earlier);
+        return true;
+      });
+      for (const int64_t earlier : same) {
+        const auto key = key_at(earlier);
         if (!key) return Describe(path, db, "cannot read its message ids");
         if (key->sender == entry.sender() && key->message_id == entry.message_id()) {
           return damaged("message " + entry.message_id() + " from " + entry.sender() +
-                         " is stored twice (positions " + std::to_string(same->second) +
-                         " and " + std::to_string(position) + ")");
+                         " is stored twice (positions " + std::to_string(earlier) + " and " +
+                         std::to_string(position) + ")");
         }
         colliding[position] = Key{entry.sender(), entry.message_id()};
       }
-      out.keys.emplace(hash, position);
+      out.keys.Insert(hash, position);
       for (const auto& delivery : entry.deliveries()) {
         const auto floor = streams.floor.find(delivery.stream());
         if (floor != streams.floor.end() && delivery.seq() <= floor->second) continue;

@@ -177,15 +177,7 @@ Result<uint64_t> SqliteJournal::Prune(int64_t accepted_before_ms,
     return Error{done.error()};
   }
   for (const auto& [stream, floor] : floors) floor_.insert_or_assign(stream, floor);
-  for (const auto& [hash, position] : gone) {
-    auto [first, last] = keys_.equal_range(hash);
-    for (auto it = first; it != last; ++it) {
-      if (it->second == position) {
-        keys_.erase(it);
-        break;
-      }
-    }
-  }
+  for (const auto& [hash, position] : gone) keys_.Erase(hash, position);
   if (deliveries > 0 || !gone.empty()) {
     Logger()->info("journal {}: pruned {} deliveries on {} streams and {} messages", path_,
                    deliveries, floors.size(), gone.size());

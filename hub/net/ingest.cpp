@@ -9,6 +9,7 @@
 #include "core/envelope_check.h"
 #include "core/route.h"
 #include "core/streams.h"
+#include "core/submit_frame.h"
 #include "core/tlp.h"
 #include "net/hub.h"
 #include "renrakumo/v1/messages.pb.h"
@@ -115,30 +116,41 @@ void Hub::DrainIngest() {
 
 void Hub::HandleRequest(const std::string& routing_id, const std::string& node_id,
                         const zmq::message_t& payload) {
+  // A Submit in the plain encoding is read in place (core/submit_frame.h): its envelope is
+  // copied once, into the batch, instead of into an IngestRequest first. Anything else is
+  // parsed in full.
+  const auto submit =
+      core::FindSubmit({static_cast<const char*>(payload.data()), payload.size()});
   v1::IngestRequest req;
-  if (!req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+  if (!submit && !req.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
     ++counters_.requests_malformed;
     Reject(routing_id, 0, "", v1::REJECT_MALFORMED,
            "the request is not a renrakumo.v1.IngestRequest protobuf");
     return;
   }
+  const uint64_t request_id = submit ? submit->request_id : req.request_id();
   // ZAP only runs at handshake: check the current topology on every message, the node and
   // the very key this connection authenticated with (a key removed on reload stops at once).
   const v1::Node* node = options_.topology->node(node_id);
   if (node == nullptr) {
-    Reject(routing_id, req.request_id(), "", v1::REJECT_UNKNOWN_NODE,
+    Reject(routing_id, request_id, "", v1::REJECT_UNKNOWN_NODE,
            "node '" + node_id + "' is no longer in the hub's topology");
     return;
   }
   const char* key = zmq_msg_gets(payload.handle(), "X-Key");
   const v1::Node* holder = key == nullptr ? nullptr : options_.topology->node_for_key(key);
   if (holder != node) {
-    Reject(routing_id, req.request_id(), "", v1::REJECT_UNKNOWN_NODE,
+    Reject(routing_id, request_id, "", v1::REJECT_UNKNOWN_NODE,
            "this connection's key is no longer in the hub's topology (revoked or rotated): "
            "reconnect with a current key");
     return;
   }
   last_seen_ms_[node_id] = NowMs();
+  if (submit) {
+    // The envelope's bytes go on into the batch: the journal stores what was received.
+    HandleSubmit(routing_id, *node, request_id, std::string(submit->envelope));
+    return;
+  }
   v1::IngestReply reply;
   reply.set_request_id(req.request_id());
   switch (req.request_case()) {

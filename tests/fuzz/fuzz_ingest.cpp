@@ -25,6 +25,7 @@
 #include "core/recipients.h"
 #include "core/route.h"
 #include "core/streams.h"
+#include "core/submit_frame.h"
 #include "history.h"
 #include "renrakumo/v1/wire.pb.h"
 
@@ -159,7 +160,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace renrakumo;
   const fuzz::World& w = *fuzz::world;
   v1::IngestRequest req;
-  if (!req.ParseFromArray(data, static_cast<int>(size))) return 0;  // REJECT_MALFORMED
+  const bool parsed = req.ParseFromArray(data, static_cast<int>(size));
+  // The hub's Submit fast path reads what the full parse reads, or declines.
+  if (const auto fast = core::FindSubmit({reinterpret_cast<const char*>(data), size})) {
+    fuzz::Check(parsed && req.has_submit(), "a frame FindSubmit reads parses as a Submit");
+    fuzz::Check(fast->request_id == req.request_id(), "FindSubmit reads the request id");
+    fuzz::Check(fast->envelope == req.submit().envelope(), "FindSubmit reads the envelope");
+  }
+  if (!parsed) return 0;  // REJECT_MALFORMED
   const auto nodes = static_cast<uint64_t>(w.topology.config().nodes_size());
   const v1::Node& sender = w.topology.config().nodes(static_cast<int>(req.request_id() % nodes));
   const uint64_t flags = req.request_id() / nodes;

@@ -61,7 +61,7 @@ if [[ -n "$slow_sync_us" ]]; then
 fi
 
 # The core's decision path (decode + validate + route), in microseconds per message.
-"$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_Check|BM_Route|BM_Encode|BM_Verify' \
+"$bench/renrakumo-micro-bench" --benchmark_filter='BM_Decide_|BM_Parse|BM_FindSubmit|BM_Check|BM_Route|BM_Encode|BM_Verify' \
   --benchmark_min_time=0.2 --benchmark_format=csv 2>/dev/null >"$build/micro.csv"
 awk -F, 'NR > 1 && $1 ~ /Decide_Report/ {
   us = $4 / 1000; printf "| %-52s | %14.2f | %14s | %7s | %9s | %4s |\n",
@@ -77,7 +77,7 @@ if [[ $quick == 0 ]]; then
   "$bench/renrakumo-micro-bench" --benchmark_filter='Journal(Append|Find|Read)|Minimal|Segment' \
     --benchmark_min_time=0.5 --benchmark_format=csv 2>/dev/null |
     awk -F, 'NR > 1 { gsub(/"/, "", $1); ips = ($7 != "" ? $7 : 0);
-      printf "  %-40s %10.1f us/iter %12.0f items/s\n", $1, $3 / 1000, ips }'
+      printf "  %-40s %10.3f us/iter %12.0f items/s\n", $1, $3 / 1000, ips }'
   # A separate run: the CSV reporter wants the storm's extra counter in every row.
   echo "journal under the storm's pattern (batch/senders; process CPU, checkpointer included):"
   "$bench/renrakumo-micro-bench" --benchmark_filter='JournalStorm|LmdbStorm' \

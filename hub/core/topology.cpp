@@ -15,24 +15,31 @@ Topology::Topology(v1::Topology config) : config_(std::move(config)) {
   }
 }
 
+namespace {
+
+// Debian's absl has its own string_view type: the flat tables' heterogeneous look-up takes it.
+absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+}  // namespace
+
 const v1::Node* Topology::node(std::string_view id) const {
-  auto it = nodes_.find(std::string(id));
+  auto it = nodes_.find(Key(id));
   return it == nodes_.end() ? nullptr : it->second;
 }
 
 const v1::Sector* Topology::sector(std::string_view id) const {
-  auto it = sectors_.find(std::string(id));
+  auto it = sectors_.find(Key(id));
   return it == sectors_.end() ? nullptr : it->second;
 }
 
 const v1::Node* Topology::node_for_key(std::string_view z85_key) const {
-  auto it = keys_.find(std::string(z85_key));
+  auto it = keys_.find(Key(z85_key));
   return it == keys_.end() ? nullptr : it->second;
 }
 
 const std::vector<const v1::Node*>& Topology::sector_members(std::string_view sector_id) const {
   static const std::vector<const v1::Node*> kNone;
-  auto it = sector_members_.find(std::string(sector_id));
+  auto it = sector_members_.find(Key(sector_id));
   return it == sector_members_.end() ? kNone : it->second;
 }
 

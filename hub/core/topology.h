@@ -3,10 +3,11 @@
 // event loop can swap it atomically on SIGHUP.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "renrakumo/v1/config.pb.h"
@@ -39,10 +40,12 @@ class Topology {
 
  private:
   v1::Topology config_;
-  std::unordered_map<std::string, const v1::Node*> nodes_;
-  std::unordered_map<std::string, const v1::Sector*> sectors_;
-  std::unordered_map<std::string, const v1::Node*> keys_;
-  std::unordered_map<std::string, std::vector<const v1::Node*>> sector_members_;
+  // Looked up on every message (several times): flat tables, found by string_view without
+  // building a std::string (a Z85 key is 40 characters, past the short-string buffer).
+  absl::flat_hash_map<std::string, const v1::Node*> nodes_;
+  absl::flat_hash_map<std::string, const v1::Sector*> sectors_;
+  absl::flat_hash_map<std::string, const v1::Node*> keys_;
+  absl::flat_hash_map<std::string, std::vector<const v1::Node*>> sector_members_;
   const v1::Node* cabinet_ = nullptr;
 };
 

@@ -25,4 +25,14 @@ void KeyIndex::Erase(uint64_t hash, int64_t position) {
   }
 }
 
+std::vector<int64_t> KeyIndex::Positions(uint64_t hash) const {
+  std::vector<int64_t> out;
+  auto it = first_.find(hash);
+  if (it == first_.end()) return out;  // more_ only ever holds hashes that first_ has
+  out.push_back(it->second);
+  auto [from, to] = more_.equal_range(hash);
+  for (; from != to; ++from) out.push_back(from->second);
+  return out;
+}
+
 }  // namespace renrakumo::store

@@ -15,12 +15,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 namespace renrakumo::store {
 
 class KeyIndex {
  public:
-  void Reserve(size_t n) { first_.reserve(n); }
   size_t size() const { return first_.size() + more_.size(); }
 
   bool Contains(uint64_t hash) const { return first_.contains(hash); }
@@ -33,17 +33,8 @@ class KeyIndex {
   // Removes this (hash, position) pair if present; other positions of the hash stay.
   void Erase(uint64_t hash, int64_t position);
 
-  // Calls f(position) for every position stored under this hash, until f returns false.
-  template <class F>
-  void ForEach(uint64_t hash, F&& f) const {
-    auto it = first_.find(hash);
-    if (it == first_.end()) return;  // more_ only ever holds hashes that first_ has
-    if (!f(it->second)) return;
-    if (more_.empty()) return;
-    auto [from, to] = more_.equal_range(hash);
-    for (; from != to; ++from)
-      if (!f(from->second)) return;
-  }
+  // Every position stored under this hash; a miss (the usual case) allocates nothing.
+  std::vector<int64_t> Positions(uint64_t hash) const;
 
  private:
   absl::flat_hash_map<uint64_t, int64_t> first_;

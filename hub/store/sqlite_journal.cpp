@@ -355,12 +355,7 @@ Result<std::optional<std::pair<int64_t, v1::JournalEntry>>> SqliteJournal::Entry
 
 Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_view sender,
                                                                  std::string_view message_id) {
-  std::vector<int64_t> candidates;
-  keys_.ForEach(KeyHash(sender, message_id), [&](int64_t position) {
-    candidates.push_back(position);
-    return true;
-  });
-  for (const int64_t position : candidates) {
+  for (const int64_t position : keys_.Positions(KeyHash(sender, message_id))) {
     const std::string what = "message " + std::string(message_id) + " from " +
                              std::string(sender) + " (position " + std::to_string(position) + ")";
     auto found = EntryAt(position);

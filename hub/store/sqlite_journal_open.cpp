@@ -470,12 +470,7 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
       const int64_t position = first_position + entry.index();
       out.next_position = std::max(out.next_position, position + 1);
       const uint64_t hash = SqliteJournal::KeyHash(entry.sender(), entry.message_id());
-      std::vector<int64_t> same;
-      out.keys.ForEach(hash, [&](int64_t earlier) {
-        same.push_back(earlier);
-        return true;
-      });
-      for (const int64_t earlier : same) {
+      for (const int64_t earlier : out.keys.Positions(hash)) {
         const auto key = key_at(earlier);
         if (!key) return Describe(path, db, "cannot read its message ids");
         if (key->sender == entry.sender() && key->message_id == entry.message_id()) {

@@ -36,7 +36,10 @@ void DecideOne(benchmark::State& state, const std::string& request, const char* 
   const v1::Node* sender = Topo().node(sender_id);
   for (auto _ : state) {
     const auto submit = core::FindSubmit(request);
-    if (!submit) state.SkipWithError("request");
+    if (!submit) {
+      state.SkipWithError("request");
+      break;
+    }
     const std::string bytes(submit->envelope);
     v1::Envelope env;
     if (!env.ParseFromString(bytes)) state.SkipWithError("envelope");

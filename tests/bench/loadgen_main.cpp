@@ -397,16 +397,13 @@ int Run(const Options& o) {
       rounds.push_back(std::move(r));
     }
     // The round with the median ratio stands for the storm (its own figures, not a mix).
-    std::vector<double> ratios;
-    for (const auto& r : rounds) ratios.push_back(r.ratio);
-    std::sort(ratios.begin(), ratios.end());
+    std::sort(rounds.begin(), rounds.end(),
+              [](const Round& x, const Round& y) { return x.ratio < y.ratio; });
     std::string spread;
-    for (double x : ratios) spread += (spread.empty() ? "" : ", ") + Fixed(x, 2);
+    for (const auto& r : rounds) spread += (spread.empty() ? "" : ", ") + Fixed(r.ratio, 2);
     std::fprintf(stderr, "  ratios of the %zu rounds: %s; the table shows the median round\n",
                  rounds.size(), spread.c_str());
-    const Round& m = *std::find_if(rounds.begin(), rounds.end(), [&](const Round& r) {
-      return r.ratio == ratios[ratios.size() / 2];
-    });
+    const Round& m = rounds[rounds.size() / 2];
     const AgentReply& b = m.b;
     const AgentReply& h = m.h;
     const int64_t base_cpu = m.base_cpu, hub_cpu = m.hub_cpu;

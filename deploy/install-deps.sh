@@ -19,6 +19,7 @@ packages=(
   libsqlite3-dev sqlite3            # the journal (sqlite3: backups, inspection)
   libsodium-dev                     # Ed25519 signatures on advisories
   libabsl-dev                       # flat hash table for the journal's in-memory key index
+  libxxhash-dev                     # XXH3 checksums of the journal log (header only)
   libyaml-cpp-dev                   # config files
   libcli11-dev                      # command lines
   nlohmann-json3-dev                # listen --json

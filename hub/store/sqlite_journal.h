@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -55,8 +56,16 @@ struct CheckpointOptions {
   int64_t limit_bytes = int64_t{256} << 20;  // WAL size that forces a TRUNCATE checkpoint
 };
 
+// Where a new journal keeps its messages (an existing one keeps the store it was made with).
+enum class JournalEngine {
+  kSqlite,  // in the SQLite file, one row per batch (SqliteJournal)
+  kLog,     // in a log beside it, <path>.log/ (LogJournal, docs/journal-log.md)
+};
+
 struct JournalOptions {
   CheckpointOptions checkpoint;
+  JournalEngine engine = JournalEngine::kSqlite;
+  uint64_t log_segment_bytes = uint64_t{64} << 20;  // the log engine's segment files
 };
 
 // Walks the audit trail of the journal at path and checks every entry's hash and its link to
@@ -69,8 +78,18 @@ Result<std::string> VerifyAuditChain(const std::string& path);
 // newer schema, and a damaged journal (integrity check, orphan deliveries, or a stream whose
 // stored sequence numbers are not exactly floor+1..last).
 // A second connection and a thread checkpoint the WAL (the loop's COMMITs never do).
+// Refuses a journal whose messages are in a log (open those with OpenJournal).
 Result<core::JournalPtr> OpenSqliteJournal(const std::string& path,
                                            const JournalOptions& options = {});
+
+// Opens the journal at path with the store it was made with; a new journal gets
+// options.engine's. What the hub and the tools call.
+Result<core::JournalPtr> OpenJournal(const std::string& path, const JournalOptions& options = {});
+
+class SqliteJournal;
+// The SQLite file alone, whichever store keeps the messages (LogJournal opens its side so).
+Result<std::unique_ptr<SqliteJournal>> OpenSqliteFile(const std::string& path,
+                                                      const JournalOptions& options);
 
 class SqliteJournal final : public core::Journal {
  public:
@@ -177,6 +196,39 @@ class SqliteJournal final : public core::Journal {
   Result<uint64_t> Prune(int64_t accepted_before_ms,
                          const std::map<std::string, uint64_t>& safe_upto) override;
 
+  // --- The SQLite side of a LogJournal (log_journal.h), which keeps the messages in its
+  // log and everything else here. Its batches and stream_runs stay empty.
+  struct LogState {
+    int64_t materialized_upto = 0;  // the last log record copied into the tables below
+    int64_t cutoff_ms = 0;          // the highest retention cutoff applied (0: none)
+  };
+  // What a log record adds to the acknowledgements, relays and audit tables.
+  struct Materialized {
+    std::vector<core::Acknowledgement> acks;
+    std::vector<std::pair<core::MessageRef, core::MessageRef>> relays;  // relay, original
+    std::vector<core::AuditEntry> audit;
+  };
+  // Set when the file belongs to a LogJournal.
+  const std::optional<LogState>& log_state() const { return log_state_; }
+  // Makes a journal that never stored a message a LogJournal's side (writes the log_state
+  // row); refuses one that did.
+  Status BecomeLogSide();
+  const SeqMap& floors() const { return floor_; }
+  // SetCursors without its check against LastSeq() (the log's streams are not known here).
+  Status StoreCursors(std::span<const core::Cursor> cursors);
+  // SaveWorkflowSnapshot, covering the positions up to `upto`.
+  Status SaveWorkflowSnapshotAt(const std::string& state, int64_t upto);
+  // Writes the rows of the log records up to `upto_record`, and that number, in one
+  // transaction. Acknowledgements keep the highest state, as Append's do.
+  Status Materialize(const Materialized& rows, int64_t upto_record);
+  // Retention on the log side: raises the streams' floors and the cutoff, and deletes the
+  // acknowledgements of the messages retention removed and the relays they are part of.
+  Status RecordPrune(const SeqMap& floors, std::span<const core::MessageRef> removed,
+                     int64_t cutoff_ms);
+  // Switches this connection to synchronous=NORMAL without a sync thread: the caller syncs
+  // the returned WAL file before it trusts a write to be durable.
+  Result<std::string> LeaveSyncsToCaller();
+
   // Switches this connection to synchronous=NORMAL and starts the WAL sync thread
   // (wal_syncer.h): from then on a write is durable once a StartSync() after it finished.
   // False (and every commit stays durable at once) if the thread cannot start.
@@ -231,6 +283,9 @@ class SqliteJournal final : public core::Journal {
   // sqlite_audit.cpp: appends the entries to the hash chain; SQLITE_DONE or the error.
   int WriteAudit(std::span<const core::AuditEntry> audit);
 
+  friend Result<std::unique_ptr<SqliteJournal>> OpenSqliteFile(const std::string&,
+                                                               const JournalOptions&);
+  std::optional<LogState> log_state_;
   std::string path_;
   Db db_;                  // declared before statements_: they are finalized first
   Statements statements_;

@@ -38,7 +38,7 @@ constexpr int kNewPageSize = 16384;
 // Schema version N+1 is made by kMigrations[N], in one transaction with user_version = N+1.
 // Append a step for each new table; never edit a shipped step (journals in the field ran it).
 // Incidents and deadlines need no tables: the hub rebuilds them by replaying the messages.
-constexpr std::array<const char*, 6> kMigrations = {
+constexpr std::array<const char*, 7> kMigrations = {
     // Version 1: messages and their numbered deliveries.
     R"sql(
 CREATE TABLE messages(
@@ -156,6 +156,17 @@ CREATE TABLE stream_runs(
   batch INTEGER NOT NULL REFERENCES batches(first_position),
   PRIMARY KEY(stream, last_seq)) WITHOUT ROWID;
 CREATE INDEX stream_runs_by_batch ON stream_runs(batch);
+)sql",
+    // Version 7: journals whose messages live in a log beside the file (LogJournal,
+    // docs/journal-log.md). A row here makes the file such a journal's SQLite side: its
+    // batches and stream_runs stay empty, and the acknowledgements, relays and audit entries
+    // are copied from the log's records up to materialized_upto. cutoff_ms is the highest
+    // retention cutoff applied, from which the log's pruned messages are known again at open.
+    R"sql(
+CREATE TABLE log_state(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  materialized_upto INTEGER NOT NULL,
+  cutoff_ms INTEGER NOT NULL);
 )sql"};
 // Version 6's second half, after the rows were converted.
 constexpr const char* kDropRowTables = "DROP TABLE deliveries; DROP TABLE messages;";
@@ -528,7 +539,8 @@ Result<Batches> LoadBatches(sqlite3* db, const std::string& path,
 
 }  // namespace
 
-Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const JournalOptions& options) {
+Result<std::unique_ptr<SqliteJournal>> OpenSqliteFile(const std::string& path,
+                                                      const JournalOptions& options) {
   auto db = OpenFile(path);
   if (!db) return Error{db.error()};
   sqlite3* raw = db->get();
@@ -552,12 +564,34 @@ Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const Journa
   if (!page_size || page_size.value().empty()) return Describe(path, raw, "cannot read its page size");
   auto checkpointer = Checkpointer::Start(path, std::stoi(page_size.value()[0][0]), options.checkpoint);
   if (!checkpointer) return Error{checkpointer.error()};
-  Logger()->info("journal {} open: schema version {}, {} messages, {} streams ({} pruned)", path,
-                 kSchemaVersion, batches->keys.size(), streams->last_seq.size(),
-                 streams->floor.size());
-  return core::JournalPtr(std::make_unique<SqliteJournal>(
+  auto log_state = Query(raw, "SELECT materialized_upto, cutoff_ms FROM log_state WHERE id = 1");
+  if (!log_state) return Describe(path, raw, "cannot read its log state");
+  const bool log_side = !log_state.value().empty();
+  if (log_side && batches->keys.size() > 0)
+    return Error{"journal " + path + " keeps its messages in its log, yet holds batches: the " +
+                 "file was changed behind the hub's back. " + kRestore};
+  if (!log_side) {
+    Logger()->info("journal {} open: schema version {}, {} messages, {} streams ({} pruned)",
+                   path, kSchemaVersion, batches->keys.size(), streams->last_seq.size(),
+                   streams->floor.size());
+  }
+  auto journal = std::make_unique<SqliteJournal>(
       path, std::move(*db), std::move(*statements), std::move(*streams), std::move(batches->keys),
-      std::move(*checkpointer)));
+      std::move(*checkpointer));
+  if (log_side) {
+    journal->log_state_ = SqliteJournal::LogState{std::stoll(log_state.value()[0][0]),
+                                                  std::stoll(log_state.value()[0][1])};
+  }
+  return journal;
+}
+
+Result<core::JournalPtr> OpenSqliteJournal(const std::string& path, const JournalOptions& options) {
+  auto journal = OpenSqliteFile(path, options);
+  if (!journal) return Error{journal.error()};
+  if ((*journal)->log_state())
+    return Error{"journal " + path + " keeps its messages in " + path + ".log (the log engine): " +
+                 "it is opened through OpenJournal, not as an SQLite-only journal"};
+  return core::JournalPtr(std::move(*journal));
 }
 
 void SqliteJournal::CloseDb::operator()(sqlite3* db) const { sqlite3_close(db); }

@@ -33,6 +33,12 @@ Status SqliteJournal::SetCursors(std::span<const core::Cursor> cursors) {
                    " (none of the " + count + " cursors was stored)"};
     }
   }
+  return StoreCursors(cursors);
+}
+
+Status SqliteJournal::StoreCursors(std::span<const core::Cursor> cursors) {
+  if (cursors.empty()) return Ok{};
+  const std::string count = std::to_string(cursors.size());
   sqlite3_stmt* upsert = statements_.upsert_cursor.get();
   int rc = Begin();
   for (const auto& cursor : cursors) {
@@ -131,6 +137,10 @@ Status SqliteJournal::ScanMessages(const std::function<void(const core::StoredMe
 }
 
 Status SqliteJournal::SaveWorkflowSnapshot(const std::string& state) {
+  return SaveWorkflowSnapshotAt(state, next_position_ - 1);
+}
+
+Status SqliteJournal::SaveWorkflowSnapshotAt(const std::string& state, int64_t upto) {
   sqlite3_stmt* raw = nullptr;
   if (sqlite3_prepare_v2(db_.get(),
                          "INSERT OR REPLACE INTO workflow_snapshot(id, upto, state) "
@@ -138,7 +148,7 @@ Status SqliteJournal::SaveWorkflowSnapshot(const std::string& state) {
                          -1, &raw, nullptr) != SQLITE_OK)
     return Failure("cannot store the workflow snapshot");
   Statement save(raw);
-  int rc = sqlite3_bind_int64(save.get(), 1, next_position_ - 1);
+  int rc = sqlite3_bind_int64(save.get(), 1, upto);
   if (rc == SQLITE_OK) rc = sqlite3_bind_blob64(save.get(), 2, state.data(), state.size(), SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = StepOnce(save.get());  // autocommit: one durable transaction
   if (rc != SQLITE_DONE) return Failure("cannot store the workflow snapshot");

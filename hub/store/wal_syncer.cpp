@@ -32,12 +32,16 @@ Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& wal_path)
   return std::unique_ptr<WalSyncer>(new WalSyncer(wal_path, fd));
 }
 
-WalSyncer::WalSyncer(std::string wal_path, int event_fd)
+Result<std::unique_ptr<WalSyncer>> WalSyncer::Start(const std::string& name, SyncFunction sync) {
+  const int fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (fd < 0) return Error{Errno("cannot create the eventfd of the syncer of " + name)};
+  return std::unique_ptr<WalSyncer>(new WalSyncer(name, fd, std::move(sync)));
+}
+
+WalSyncer::WalSyncer(std::string wal_path, int event_fd, SyncFunction sync)
     : wal_path_(std::move(wal_path)),
-      dir_path_(std::filesystem::path(wal_path_).parent_path().empty()
-                    ? std::string(".")
-                    : std::filesystem::path(wal_path_).parent_path().string()),
       event_fd_(event_fd),
+      sync_(std::move(sync)),
       thread_([this] { Run(); }) {}
 
 WalSyncer::~WalSyncer() {
@@ -97,17 +101,24 @@ void WalSyncer::Run() {
 }
 
 std::optional<std::string> WalSyncer::SyncOnce() {
-  Fd wal{open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC)};
-  if (wal.fd < 0) return Errno("cannot open " + wal_path_ + " to sync it");
+  if (sync_) return sync_();
+  return SyncWal(wal_path_, synced_inode_);
+}
+
+std::optional<std::string> WalSyncer::SyncWal(const std::string& wal_path, uint64_t& synced_inode) {
+  const std::filesystem::path parent = std::filesystem::path(wal_path).parent_path();
+  const std::string dir_path = parent.empty() ? std::string(".") : parent.string();
+  Fd wal{open(wal_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (wal.fd < 0) return Errno("cannot open " + wal_path + " to sync it");
   struct stat st{};
-  if (fstat(wal.fd, &st) != 0) return Errno("cannot stat " + wal_path_);
-  if (fdatasync(wal.fd) != 0) return Errno("fdatasync of " + wal_path_ + " failed");
-  if (static_cast<uint64_t>(st.st_ino) != synced_inode_) {
+  if (fstat(wal.fd, &st) != 0) return Errno("cannot stat " + wal_path);
+  if (fdatasync(wal.fd) != 0) return Errno("fdatasync of " + wal_path + " failed");
+  if (static_cast<uint64_t>(st.st_ino) != synced_inode) {
     // A new WAL file: its name must survive a power cut too.
-    Fd dir{open(dir_path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-    if (dir.fd < 0) return Errno("cannot open " + dir_path_ + " to sync the WAL's directory entry");
-    if (fsync(dir.fd) != 0) return Errno("fsync of directory " + dir_path_ + " failed");
-    synced_inode_ = static_cast<uint64_t>(st.st_ino);
+    Fd dir{open(dir_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (dir.fd < 0) return Errno("cannot open " + dir_path + " to sync the WAL's directory entry");
+    if (fsync(dir.fd) != 0) return Errno("fsync of directory " + dir_path + " failed");
+    synced_inode = static_cast<uint64_t>(st.st_ino);
   }
   return std::nullopt;
 }

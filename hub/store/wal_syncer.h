@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,10 @@ class WalSyncer {
   // is not always the journal's path + "-wal" (SQLite resolves a symlinked journal first).
   // Starts the thread.
   static Result<std::unique_ptr<WalSyncer>> Start(const std::string& wal_path);
+  // The same thread around another way of syncing (LogJournal: its log, then its WAL): `sync`
+  // runs on the thread and returns why it failed, or nothing. `name` is for error messages.
+  using SyncFunction = std::function<std::optional<std::string>()>;
+  static Result<std::unique_ptr<WalSyncer>> Start(const std::string& name, SyncFunction sync);
   ~WalSyncer();  // finishes a sync in progress, then stops
   WalSyncer(const WalSyncer&) = delete;
   WalSyncer& operator=(const WalSyncer&) = delete;
@@ -52,18 +57,21 @@ class WalSyncer {
   std::optional<std::string> failure() const;
   // Blocks until durable() >= generation (true) or a sync failed (false).
   bool Wait(uint64_t generation);
+  // fdatasync of the WAL at wal_path, and of its directory when the file's inode is not
+  // synced_inode (a WAL SQLite created anew): what the thread does by default.
+  static std::optional<std::string> SyncWal(const std::string& wal_path, uint64_t& synced_inode);
   // Syncs made so far (tests and metrics).
   uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
 
  private:
-  WalSyncer(std::string wal_path, int event_fd);
+  WalSyncer(std::string wal_path, int event_fd, SyncFunction sync = {});
   void Run();
   // fdatasync of the WAL (and its directory when the WAL is a file not synced before).
   std::optional<std::string> SyncOnce();
 
   const std::string wal_path_;
-  const std::string dir_path_;
   const int event_fd_;
+  const SyncFunction sync_;    // when set, what SyncOnce() does instead of syncing wal_path_
   uint64_t synced_inode_ = 0;  // the WAL file whose directory entry is known to be durable
   std::atomic<uint64_t> durable_{0};
   std::atomic<uint64_t> syncs_{0};

@@ -118,7 +118,7 @@ TEST_F(JournalOpenTest, UpgradesAVersionOneJournalInPlaceKeepingItsData) {
   {
     auto journal = Open();
     ASSERT_TRUE(journal);
-    EXPECT_EQ(RawNumber("PRAGMA user_version"), 6);  // the current schema
+    EXPECT_EQ(RawNumber("PRAGMA user_version"), 7);  // the current schema
     auto found = journal->Find("node.a", "m1");
     ASSERT_TRUE(found.has_value());
     EXPECT_EQ(found->envelope, std::string("\x00\xff", 2));

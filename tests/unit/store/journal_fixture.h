@@ -26,8 +26,21 @@ class JournalTest : public ::testing::Test {
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
+  // The journal tests run twice (tests/unit/store/CMakeLists.txt): on the SQLite engine, and
+  // with RENRAKUMO_TEST_JOURNAL_ENGINE=log on the log engine (LogJournal). A test of what only
+  // one engine has checks this.
+  static bool LogEngine() {
+    const char* engine = std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE");
+    return engine != nullptr && std::string(engine) == "log";
+  }
+  static JournalOptions Options() {
+    JournalOptions options;
+    if (LogEngine()) options.engine = JournalEngine::kLog;
+    return options;
+  }
+
   core::JournalPtr Open() {
-    auto journal = OpenSqliteJournal(path_);
+    auto journal = OpenJournal(path_, Options());
     EXPECT_TRUE(journal.ok()) << journal.error();
     return journal.ok() ? std::move(journal).value() : nullptr;
   }
@@ -46,7 +59,7 @@ class JournalTest : public ::testing::Test {
 
   // How many messages the (closed) journal holds, read back by the journal itself.
   int64_t StoredMessages() {
-    auto journal = OpenSqliteJournal(path_);
+    auto journal = OpenJournal(path_, Options());
     EXPECT_TRUE(journal.ok()) << (journal.ok() ? "" : journal.error());
     if (!journal) return -1;
     int64_t count = 0;

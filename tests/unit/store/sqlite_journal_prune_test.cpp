@@ -265,7 +265,7 @@ TEST_F(JournalPruneTest, APartlyPrunedBatchKeepsTheRestIntact) {
   EXPECT_EQ(ReadAll("node.s."), (std::vector<uint64_t>{2, 3}));
   EXPECT_EQ(Prune(kYoung + 1, {{"node.s.", 3}}), 2u);
   journal_.reset();
-  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
+  if (!LogEngine()) EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
 }
 
 // Positions only grow: a workflow snapshot saved before retention emptied the journal covers
@@ -278,7 +278,7 @@ TEST_F(JournalPruneTest, PositionsAreNotReusedAfterRetentionEmptiedTheJournal) {
   EXPECT_EQ(upto, 3);
   EXPECT_EQ(Prune(kCutoff, {{"node.s.", 3}}), 3u);
   journal_.reset();
-  ASSERT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
+  if (!LogEngine()) ASSERT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
   journal_ = Open();
   ASSERT_TRUE(journal_);
   Fill("node.s.", {kYoung});

@@ -256,6 +256,7 @@ TEST_F(JournalTest, FindsEachOfManyMessagesByItsExactKey) {
 // Schema v6: a batch is one row, plus one row per stream it reaches; no index holds message
 // ids (they are random: the journal keeps them in memory).
 TEST_F(JournalTest, ANewJournalHasSixteenKibPagesAndOneRowPerBatch) {
+  if (LogEngine()) GTEST_SKIP() << "the log engine keeps no batches in SQLite";
   {
     auto journal = Open();
     ASSERT_TRUE(journal);

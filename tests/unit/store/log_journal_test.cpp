@@ -1,0 +1,290 @@
+// What only the log engine has (the journal's shared contract runs on it too, as
+// log_engine.* tests): which store OpenJournal picks, the torn tail after a crash, the copy of
+// acknowledgements, relays and audit entries into SQLite, deferred syncs, and retention
+// deleting whole segments.
+#include "store/log_journal.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "journal_fixture.h"
+
+namespace renrakumo::store {
+namespace {
+
+namespace fs = std::filesystem;
+using core::Commit;
+using testing::JournalTest;
+using testing::MakeCommit;
+using ::testing::HasSubstr;
+
+class LogJournalTest : public JournalTest {
+ protected:
+  JournalOptions LogOptions() const {
+    JournalOptions options;
+    options.engine = JournalEngine::kLog;
+    options.log_segment_bytes = segment_bytes_;
+    return options;
+  }
+  core::JournalPtr OpenLog() {
+    auto journal = OpenJournal(path_, LogOptions());
+    EXPECT_TRUE(journal.ok()) << journal.error();
+    return journal.ok() ? std::move(journal).value() : nullptr;
+  }
+  std::string LogDir() const { return path_ + ".log"; }
+  std::vector<fs::path> Segments() const {
+    std::vector<fs::path> out;
+    for (const auto& e : fs::directory_iterator(LogDir()))
+      if (e.path().extension() == ".seg") out.push_back(e.path());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+  static std::vector<uint64_t> Seqs(core::Journal& journal, const std::string& stream) {
+    std::vector<uint64_t> seqs;
+    auto read = journal.Read(stream, 0, 10000);
+    EXPECT_TRUE(read.ok()) << read.error();
+    if (read.ok())
+      for (const auto& d : *read) seqs.push_back(d.seq);
+    return seqs;
+  }
+  static Commit Ack(const std::string& node, const std::string& id, const std::string& of_sender,
+                    const std::string& of_id, int state) {
+    Commit commit = MakeCommit(node, id, {});
+    commit.kind = "acknowledgement";
+    commit.ack = core::Acknowledgement{{of_sender, of_id}, node, state, 1700000000000 + state, ""};
+    return commit;
+  }
+
+  uint64_t segment_bytes_ = uint64_t{64} << 20;
+};
+
+TEST_F(LogJournalTest, ANewJournalOnTheLogEngineKeepsItsMessagesInTheLog) {
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."},
+                                                               std::string(2000, 'x'))})
+                    .ok());
+  }
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM batches"), 0);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM log_state"), 1);
+  ASSERT_EQ(Segments().size(), 1u);
+  EXPECT_GT(fs::file_size(Segments()[0]), 2000u) << "the envelope is in the log";
+  // Once made, the journal keeps its engine, whatever a later open asks for.
+  auto again = OpenJournal(path_, {});
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_NE(dynamic_cast<LogJournal*>(again->get()), nullptr);
+  EXPECT_EQ((*again)->Find("node.a", "m1")->envelope, std::string(2000, 'x'));
+  again->reset();
+  // Opened as an SQLite-only journal, it would look empty: refused.
+  auto refused = OpenSqliteJournal(path_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(refused.error(), HasSubstr("keeps its messages in " + path_ + ".log"));
+}
+
+TEST_F(LogJournalTest, AnExistingSqliteJournalStaysOnItsEngine) {
+  {
+    auto journal = OpenSqliteJournal(path_);
+    ASSERT_TRUE(journal.ok());
+    ASSERT_TRUE((*journal)->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
+  }
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(dynamic_cast<LogJournal*>(journal.get()), nullptr);
+  EXPECT_TRUE(journal->Find("node.a", "m1").has_value());
+  EXPECT_FALSE(fs::exists(LogDir()));
+}
+
+TEST_F(LogJournalTest, AnSqliteJournalWithALogBesideItIsRefused) {
+  { ASSERT_TRUE(OpenLog()); }
+  fs::remove(path_);
+  fs::remove(path_ + "-wal");
+  fs::remove(path_ + "-shm");
+  auto journal = OpenJournal(path_, {});
+  ASSERT_FALSE(journal.ok());
+  EXPECT_THAT(journal.error(), HasSubstr("a log " + LogDir() + " lies beside it"));
+}
+
+// A crash while a batch was being written: the log ends inside its record. That batch was never
+// answered (nothing is before its sync), so it is cut and its numbers are given out again.
+TEST_F(LogJournalTest, ATornLastBatchIsCutAndItsSequencesAreReused) {
+  uint64_t size_after_two = 0;
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m2", {"node.s."})}).ok());
+    size_after_two = fs::file_size(Segments()[0]);
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m3", {"node.s."},
+                                                               std::string(500, 'z'))})
+                    .ok());
+  }
+  fs::resize_file(Segments()[0], size_after_two + 100);  // record 3 half written
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->LastSeq("node.s."), 2u);
+  EXPECT_FALSE(journal->Find("node.a", "m3").has_value());
+  auto positions = journal->Append(std::vector<Commit>{MakeCommit("node.b", "x", {"node.s."})});
+  ASSERT_TRUE(positions.ok()) << positions.error();
+  EXPECT_EQ(positions.value()[0][0].seq, 3u);
+  EXPECT_EQ(Seqs(*journal, "node.s."), (std::vector<uint64_t>{1, 2, 3}));
+}
+
+TEST_F(LogJournalTest, AcknowledgementsRelaysAndAuditReachSqliteInBulkAndAfterACrash) {
+  core::AuditEntry audit{1700000000000, "hub", "accepted", "m1", "to node.s."};
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    auto* log = dynamic_cast<LogJournal*>(journal.get());
+    ASSERT_NE(log, nullptr);
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("hub", "adv", {"all."})},
+                                std::vector<core::AuditEntry>{audit})
+                    .ok());
+    Commit relay = MakeCommit("assoc", "r1", {"sector.x."});
+    relay.relay_of = core::MessageRef{"hub", "adv"};
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{relay, Ack("bank", "a1", "hub", "adv", 1)}).ok());
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{Ack("bank", "a2", "hub", "adv", 3)}).ok());
+    // Not yet copied (too few records for a bulk copy), yet every query sees them.
+    EXPECT_EQ(log->materialized_upto(), 0);
+    auto acks = journal->AcknowledgementsOf({"hub", "adv"});
+    ASSERT_TRUE(acks.ok());
+    ASSERT_EQ(acks->size(), 1u);
+    EXPECT_EQ((*acks)[0].state, 3);
+    auto relays = journal->RelaysOf({"hub", "adv"});
+    ASSERT_TRUE(relays.ok());
+    ASSERT_EQ(relays->size(), 1u);
+    EXPECT_EQ((*relays)[0].message_id, "r1");
+  }  // closing copies everything
+
+  EXPECT_EQ(RawNumber("SELECT materialized_upto FROM log_state"), 3);
+  EXPECT_EQ(RawNumber("SELECT state FROM acknowledgements"), 3);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM relays"), 1);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM audit"), 1);
+  // As after a crash before the copy: SQLite knows none of it; the open copies it again.
+  RawSql("DELETE FROM acknowledgements; DELETE FROM relays; DELETE FROM audit;"
+         "UPDATE log_state SET materialized_upto = 0");
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    EXPECT_EQ(dynamic_cast<LogJournal*>(journal.get())->materialized_upto(), 3);
+  }
+  EXPECT_EQ(RawNumber("SELECT state FROM acknowledgements"), 3);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM relays"), 1);
+  auto chain = VerifyAuditChain(path_);
+  ASSERT_TRUE(chain.ok()) << chain.error();
+  EXPECT_EQ(*chain, "1 audit entries, chain intact");
+}
+
+TEST_F(LogJournalTest, SqliteAheadOfTheLogIsRefused) {
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
+  }
+  RawSql("UPDATE log_state SET materialized_upto = 9");
+  auto journal = OpenJournal(path_, LogOptions());
+  ASSERT_FALSE(journal.ok());
+  EXPECT_THAT(journal.error(), HasSubstr("copied the log up to record 9, but the log ends at "
+                                         "record 1"));
+}
+
+TEST_F(LogJournalTest, DeferredSyncsCoverTheLogAndTheSqliteSide) {
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->DeferSyncs());
+  ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
+  ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 1}}).ok());
+  const uint64_t written = journal->written();
+  EXPECT_GE(written, 2u) << "the log's append and the cursor's SQLite commit both count";
+  EXPECT_LT(journal->durable(), written);
+  journal->StartSync();
+  pollfd ready{journal->sync_fd(), POLLIN, 0};
+  while (journal->durable() < written) {
+    ASSERT_GE(poll(&ready, 1, 10000), 1) << "the sync did not finish";
+    uint64_t count = 0;
+    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
+  }
+  EXPECT_FALSE(journal->sync_failure().has_value());
+  journal.reset();
+  journal = OpenLog();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->CursorsOn("node.s.").value().size(), 1u);
+  EXPECT_TRUE(journal->Find("node.a", "m1").has_value());
+}
+
+// The log keeps what retention removed until its whole segment goes: open must know, from the
+// floors and the cutoff in SQLite, which of the stored records' messages are gone.
+TEST_F(LogJournalTest, PrunedMessagesStayGoneAfterReopeningWhileTheirSegmentRemains) {
+  constexpr int64_t kOld = 1000, kYoung = 5000, kCutoff = 3000;
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    std::vector<Commit> batch;
+    for (int i = 0; i < 6; ++i) {
+      batch.push_back(MakeCommit("node.a", "m" + std::to_string(i), {"node.s."}));
+      batch.back().accepted_at_ms = i < 4 ? kOld : kYoung;
+    }
+    Commit ack = Ack("node.b", "ack-old", "node.a", "m5", 1);
+    ack.accepted_at_ms = kOld;  // no delivery: gone with the cutoff alone
+    batch.push_back(ack);
+    ASSERT_TRUE(journal->Append(batch).ok());
+    auto pruned = journal->Prune(kCutoff, {{"node.s.", 6}});
+    ASSERT_TRUE(pruned.ok()) << pruned.error();
+    EXPECT_EQ(*pruned, 4u);
+  }
+  ASSERT_EQ(Segments().size(), 1u) << "the record is still in the log";
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  for (const char* id : {"m0", "m3", "ack-old"}) EXPECT_FALSE(journal->Find("node.a", id).has_value()) << id;
+  EXPECT_FALSE(journal->Find("node.b", "ack-old").has_value());
+  EXPECT_TRUE(journal->Find("node.a", "m4").has_value());
+  std::vector<std::string> scanned;
+  ASSERT_TRUE(journal->ScanMessages([&](const core::StoredMessage& m) { scanned.push_back(m.message_id); }, 0).ok());
+  EXPECT_EQ(scanned, (std::vector<std::string>{"m4", "m5"}));
+  EXPECT_EQ(journal->AcknowledgementsOf({"node.a", "m5"}).value().size(), 1u)
+      << "an acknowledgement outlives its own message";
+  auto reused = journal->Append(std::vector<Commit>{MakeCommit("node.a", "m0", {"node.s."})});
+  ASSERT_TRUE(reused.ok()) << reused.error();
+  EXPECT_EQ(reused.value()[0][0].seq, 7u);
+}
+
+TEST_F(LogJournalTest, RetentionDeletesSegmentsWithNothingLeft) {
+  segment_bytes_ = 4096;
+  constexpr int64_t kOld = 1000, kYoung = 5000, kCutoff = 3000;
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  for (int i = 0; i < 40; ++i) {
+    Commit commit = MakeCommit("node.a", "m" + std::to_string(i), {"node.s."}, std::string(400, 'e'));
+    commit.accepted_at_ms = i < 30 ? kOld : kYoung;
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{commit}).ok());
+  }
+  const size_t before = Segments().size();
+  ASSERT_GT(before, 3u);
+  auto pruned = journal->Prune(kCutoff, {{"node.s.", 40}});
+  ASSERT_TRUE(pruned.ok()) << pruned.error();
+  EXPECT_EQ(*pruned, 30u);
+  EXPECT_LT(Segments().size(), before) << "segments holding only pruned messages are deleted";
+  EXPECT_EQ(journal->FirstSeq("node.s."), 31u);
+  EXPECT_EQ(Seqs(*journal, "node.s.").size(), 10u);
+  journal.reset();
+  journal = OpenLog();
+  ASSERT_TRUE(journal);
+  EXPECT_EQ(journal->FirstSeq("node.s."), 31u);
+  EXPECT_EQ(journal->LastSeq("node.s."), 40u);
+  EXPECT_FALSE(journal->Find("node.a", "m5").has_value());
+  EXPECT_TRUE(journal->Find("node.a", "m35").has_value());
+  auto next = journal->Append(std::vector<Commit>{MakeCommit("node.a", "m40", {"node.s."})});
+  ASSERT_TRUE(next.ok()) << next.error();
+  EXPECT_EQ(next.value()[0][0].seq, 41u);
+}
+
+}  // namespace
+}  // namespace renrakumo::store

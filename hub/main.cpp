@@ -215,7 +215,9 @@ int main(int argc, char** argv) {
     std::cerr << config_path << ": " << secret.error() << "\n";
     return 2;
   }
-  auto journal = renrakumo::store::OpenSqliteJournal(hub_config->journal_path());
+  renrakumo::store::JournalOptions journal_options;
+  journal_options.engine = renrakumo::store::EngineNamed(hub_config->journal_engine());
+  auto journal = renrakumo::store::OpenJournal(hub_config->journal_path(), journal_options);
   if (!journal) {
     spdlog::critical("{}", journal.error());
     return 1;

@@ -438,6 +438,13 @@ std::vector<std::string> ValidateHubConfig(const v1::HubConfig& c) {
   RequireSet(out, "public_key_file", c.public_key_file(), "the hub's CURVE public key file");
   RequireSet(out, "secret_key_file", c.secret_key_file(), "the hub's CURVE secret key file");
   RequireSet(out, "journal_path", c.journal_path(), "where the SQLite journal lives");
+  if (c.journal_engine() != "sqlite" && c.journal_engine() != "log") {
+    out.push_back("journal_engine: unknown engine " + Quote(c.journal_engine()) +
+                  " (one of: sqlite, log)");
+  } else if (c.journal_engine() == "log" && c.journal_path() == ":memory:") {
+    out.push_back("journal_engine: \"log\" keeps the messages in files beside the journal, so "
+                  "journal_path cannot be \":memory:\"");
+  }
   CheckLimits(out, c.limits());
   static const std::set<std::string> kLevels = {"trace", "debug", "info", "warn", "error"};
   if (kLevels.count(c.log_level()) == 0) {

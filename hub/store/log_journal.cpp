@@ -490,6 +490,7 @@ Result<std::vector<core::StoredDelivery>> LogJournal::Read(const std::string& st
   if (max_count == 0 || after_seq >= last) return deliveries;
   const uint64_t from = std::max(after_seq, Floor(stream));
   const uint64_t wanted = std::min<uint64_t>(max_count, last - from);
+  if (wanted == 0) return deliveries;  // pruned to its end: nothing after the floor yet
   deliveries.reserve(wanted);
   const auto runs_it = runs_.find(stream);
   if (runs_it == runs_.end()) return Damaged("stream " + stream + " has no stored deliveries");

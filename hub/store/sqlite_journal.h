@@ -62,6 +62,12 @@ enum class JournalEngine {
   kLog,     // in a log beside it, <path>.log/ (LogJournal, docs/journal-log.md)
 };
 
+// The engine a configuration names ("sqlite" or "log"; anything else is kSqlite: the hub's
+// configuration check refuses other names first).
+inline JournalEngine EngineNamed(std::string_view name) {
+  return name == "log" ? JournalEngine::kLog : JournalEngine::kSqlite;
+}
+
 struct JournalOptions {
   CheckpointOptions checkpoint;
   JournalEngine engine = JournalEngine::kSqlite;

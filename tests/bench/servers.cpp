@@ -38,7 +38,9 @@ HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::p
     if (!core::HubScaleWarnings(cfg, net.topology).empty())
       throw std::runtime_error("the benchmark's hub configuration still draws a scale warning");
   }
-  auto journal = store::OpenSqliteJournal(cfg.journal_path());
+  store::JournalOptions journal_options;
+  journal_options.engine = store::EngineNamed(cfg.journal_engine());
+  auto journal = store::OpenJournal(cfg.journal_path(), journal_options);
   if (!journal) throw std::runtime_error(journal.error());
   auto topology = std::make_shared<const core::Topology>(net.topology);
   net::Hub::Options options;  // fields set by name: the hub's options grow

@@ -192,7 +192,7 @@ TEST(Durability, MessagesArrivingDuringASyncGoInTogetherOnceItIsDone) {
 
 // Messages in the (closed) journal whose id starts with id_prefix, read by the store itself.
 int64_t StoredMessages(const TestNetwork& net, const std::string& id_prefix) {
-  auto journal = store::OpenSqliteJournal((net.dir() / "journal.db").string());
+  auto journal = store::OpenJournal((net.dir() / "journal.db").string());
   if (!journal) {
     ADD_FAILURE() << journal.error();
     return -1;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 
@@ -76,6 +77,9 @@ TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak,
   hub_config_.set_ingest_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_fanout_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_journal_path((dir_ / "journal.db").string());
+  // ctest runs these tests twice: on the default engine, and with this set to "log".
+  if (const char* engine = std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE"))
+    hub_config_.set_journal_engine(engine);
   if (tweak) tweak(hub_config_);
   config::ApplyHubDefaults(&hub_config_);
   StartHub();
@@ -88,7 +92,9 @@ TestNetwork::~TestNetwork() {
 }
 
 void TestNetwork::StartHub() {
-  auto journal = store::OpenSqliteJournal(hub_config_.journal_path());
+  store::JournalOptions options;
+  options.engine = store::EngineNamed(hub_config_.journal_engine());
+  auto journal = store::OpenJournal(hub_config_.journal_path(), options);
   if (!journal) throw std::runtime_error(journal.error());
   if (wrap_journal_) *journal = wrap_journal_(std::move(*journal));
   auto reload = [this]() -> Result<core::TopologyPtr> { return topology_; };

@@ -255,7 +255,7 @@ void AdviseRelayAndShortenTheDeadline(TestNetwork& net) {
 // its deliveries go, and the message with them (the advisory stays: jba's cursor is behind).
 void PruneTheRelay(TestNetwork& net) {
   net.StopHub();
-  auto journal = store::OpenSqliteJournal((net.dir() / "journal.db").string());
+  auto journal = store::OpenJournal((net.dir() / "journal.db").string());
   ASSERT_TRUE(journal) << journal.error();
   auto pruned = (*journal)->Prune(INT64_MAX, {{"node.megabank-a.", 1},
                                               {"node.regional-bank-b.", 1},

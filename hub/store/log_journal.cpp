@@ -68,7 +68,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   auto visit = [&](const RecordRef& ref, std::string_view bytes) -> Status {
     if (!head.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       return j.Damaged("record " + std::to_string(ref.record) + "'s head cannot be read");
-    if (auto indexed = j.Index(ref, head, true); !indexed) return indexed;
+    if (auto indexed = j.Index(ref, head); !indexed) return indexed;
     if (ref.record > materialized) {
       Pending pending{ref.record, {}};
       for (const auto& a : head.acks())
@@ -161,7 +161,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   return journal;
 }
 
-Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head, bool at_open) {
+Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head) {
   const auto& entries = head.directory().entries();
   const int64_t first = head.first_position();
   if (!entries.empty() && first < next_position_)
@@ -181,9 +181,8 @@ Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head, bo
         entry.envelope_size() > ref.body_size - entry.envelope_offset())
       return Damaged("record " + std::to_string(ref.record) + " points past its envelopes");
     record.oldest_ms = std::min(record.oldest_ms, entry.accepted_at_ms());
-    // Pruned before (only at open: Append's messages are new): every delivery at or below
-    // its floor and accepted before the highest cutoff.
-    bool gone = at_open && cutoff_ms_ > 0 && entry.accepted_at_ms() < cutoff_ms_;
+    // Pruned before: every delivery at or below its floor, accepted before the highest cutoff.
+    bool gone = cutoff_ms_ > 0 && entry.accepted_at_ms() < cutoff_ms_;
     for (const auto& delivery : entry.deliveries()) {
       uint64_t& last = last_seq_[delivery.stream()];
       last = std::max(last, delivery.seq());
@@ -200,7 +199,7 @@ Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head, bo
         runs.back().last = delivery.seq();
       } else {
         const uint64_t expected = runs.empty() ? floor + 1 : runs.back().last + 1;
-        if (at_open && delivery.seq() != expected)
+        if (delivery.seq() != expected)
           return Damaged("stream " + delivery.stream() + " holds sequence " +
                          std::to_string(delivery.seq()) + " where " + std::to_string(expected) +
                          " was expected: a delivery is missing");
@@ -215,8 +214,7 @@ Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head, bo
     }
     ++record.live;
     const uint64_t hash = SqliteJournal::KeyHash(entry.sender(), entry.message_id());
-    if (at_open)
-      for (const int64_t earlier : keys_.Positions(hash)) open_collisions_.emplace_back(earlier, position);
+    for (const int64_t earlier : keys_.Positions(hash)) open_collisions_.emplace_back(earlier, position);
     keys_.Insert(hash, position);
   }
   next_position_ = first + record.count;
@@ -319,7 +317,12 @@ Result<std::vector<std::vector<Position>>> LogJournal::Append(
   if (auto duplicate = Duplicate(batch, hashes, of_batch())) return *duplicate;
 
   v1::JournalRecord& head = building_;
-  head.Clear();
+  // Field by field: Clear() would free the directory with its entries, which are kept for
+  // the next batch to reuse (as SqliteJournal's PackedBatch does).
+  head.mutable_directory()->clear_entries();
+  head.clear_audit();
+  head.clear_acks();
+  head.clear_relays();
   head.set_first_position(next_position_);
   std::vector<std::string_view> body;
   body.reserve(batch.size());
@@ -388,9 +391,26 @@ Result<std::vector<std::vector<Position>>> LogJournal::Append(
     }
     durable_record_ = ref->record;
   }
-  if (auto indexed = Index(*ref, head, false); !indexed) {
-    failed_ = indexed.error();
-    return Error{*failed_};
+  // In memory: each stream the batch reached gets one run (its seqs here are consecutive).
+  if (!batch.empty()) {
+    Record record;
+    record.ref = *ref;
+    record.first_position = next_position_;
+    record.count = static_cast<uint32_t>(batch.size());
+    record.live = record.count;
+    record.oldest_ms = batch[0].accepted_at_ms;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      record.oldest_ms = std::min(record.oldest_ms, batch[i].accepted_at_ms);
+      keys_.Insert(hashes[i], next_position_ + static_cast<int64_t>(i));
+    }
+    for (const auto& [stream, last] : pending_seq) {
+      uint64_t& stored = last_seq_[stream];
+      runs_[stream].push_back(Run{stored + 1, last, ref->record});
+      stored = last;
+    }
+    next_position_ += record.count;
+    segment_live_[ref->segment] += record.live;
+    records_.push_back(std::move(record));
   }
   if (head.acks_size() > 0 || head.relays_size() > 0 || head.audit_size() > 0) {
     Pending pending{ref->record, {}};

@@ -117,9 +117,10 @@ class LogJournal final : public core::Journal {
                                                     std::string_view message_id);
   std::optional<Error> Duplicate(std::span<const core::Commit> batch,
                                  const std::vector<uint64_t>& hashes, const std::string& of_batch);
-  // Adds a record's messages to the in-memory indexes (open and Append alike); an Error if the
-  // record contradicts what came before it (only possible if the files were edited).
-  Status Index(const RecordRef& ref, const v1::JournalRecord& record, bool at_open);
+  // At open: adds a record's messages to the in-memory indexes (Append does the same from
+  // what it built); an Error if the record contradicts what came before it (only possible if
+  // the files were edited).
+  Status Index(const RecordRef& ref, const v1::JournalRecord& record);
   // Copies the pending rows of durable records into SQLite when enough have gathered (or
   // `all`, when closing or pruning).
   Status Materialize(bool all);

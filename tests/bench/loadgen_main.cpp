@@ -41,6 +41,7 @@ struct Options {
   size_t connect_rate = 1000;  // fan-out subscribers connected per second (0: all at once)
   std::string journal_root = std::filesystem::temp_directory_path().string();
   bool baseline = true;  // --no-baseline: the hub alone (for profiling it); ratios show 0
+  std::string journal_engine = "sqlite";  // --journal-engine log: the log engine
 };
 
 std::vector<size_t> ParseList(const char* text) {
@@ -77,6 +78,11 @@ Options ParseArgs(int argc, char** argv) {
     else if (a == "--connect-rate") o.connect_rate = std::stoul(next());
     else if (a == "--journal-root") o.journal_root = next();  // e.g. /dev/shm: no disk
     else if (a == "--no-baseline") o.baseline = false;
+    else if (a == "--journal-engine") {
+      o.journal_engine = next();
+      if (o.journal_engine != "sqlite" && o.journal_engine != "log")
+        throw std::runtime_error("--journal-engine is sqlite or log, not " + o.journal_engine);
+    }
     else throw std::runtime_error("unknown option " + a + " (see tests/bench/run.sh)");
   }
   return o;
@@ -339,7 +345,7 @@ int Run(const Options& o) {
   Failures fail;
 
   auto base = StartForwarder(net, CannedAccepted());
-  auto hub = std::make_unique<HubUnderTest>(net, dir, o.hub_log_level);
+  auto hub = std::make_unique<HubUnderTest>(net, dir, o.hub_log_level, o.journal_engine);
   size_t hub_accepted = 0;
 
   for (size_t n : o.storm_ops) {
@@ -478,7 +484,7 @@ int Run(const Options& o) {
 
   base.reset();
   hub->Stop();
-  const double journal_bytes = static_cast<double>(fs::file_size(hub->journal_path()));
+  const double journal_bytes = static_cast<double>(hub->journal_bytes());
   rows.push_back({"journal bytes per message (1 KiB envelope)", "B",
                   journal_bytes / static_cast<double>(std::max<size_t>(hub_accepted, 1)),
                   static_cast<double>(MakeReport("m-000000000000", 1024).ByteSizeLong())});

@@ -15,7 +15,7 @@
 namespace renrakumo::bench {
 
 HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::path& dir,
-                           const std::string& log_level)
+                           const std::string& log_level, const std::string& journal_engine)
     : dir_(dir) {
   auto sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>((dir / "hub.log").string());
   for (const char* name : {"hub.net", "hub.route", "hub.store"}) {
@@ -29,6 +29,7 @@ HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::p
   cfg.set_ingest_endpoint("tcp://127.0.0.1:*");
   cfg.set_fanout_endpoint("tcp://127.0.0.1:*");
   cfg.set_journal_path(journal_path().string());
+  cfg.set_journal_engine(journal_engine);
   config::ApplyHubDefaults(&cfg);
   // Configured as the hub's own start-up check advises for a network of this size (its scale
   // warning: 30 s heartbeats from 2,500 nodes on), as an operator following it would.
@@ -59,6 +60,16 @@ HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::p
 }
 
 HubUnderTest::~HubUnderTest() { Stop(); }
+
+uint64_t HubUnderTest::journal_bytes() const {
+  std::error_code ec;
+  uint64_t total = std::filesystem::file_size(journal_path(), ec);
+  const std::filesystem::path log = journal_path().string() + ".log";
+  if (std::filesystem::is_directory(log, ec))
+    for (const auto& entry : std::filesystem::directory_iterator(log, ec))
+      if (entry.path().extension() == ".seg") total += entry.file_size(ec);
+  return total;
+}
 
 HubUnderTest::LoopTime HubUnderTest::loop_time() const {
   LoopTime t;

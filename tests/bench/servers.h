@@ -21,7 +21,7 @@ class HubUnderTest {
   // Starts the hub on loopback with a journal in `dir`; its loggers write to dir/hub.log at
   // `log_level` (info is the shipped default).
   HubUnderTest(const SyntheticNetwork& net, const std::filesystem::path& dir,
-               const std::string& log_level);
+               const std::string& log_level, const std::string& journal_engine = "sqlite");
   ~HubUnderTest();
   void Stop();  // stops the loop and closes the journal (SQLite checkpoints it)
 
@@ -29,6 +29,8 @@ class HubUnderTest {
   const std::string& ingest() const { return ingest_; }
   const std::string& fanout() const { return fanout_; }
   std::filesystem::path journal_path() const { return dir_ / "journal.db"; }
+  // Bytes on disk: the journal file and, on the log engine, its log's segments.
+  uint64_t journal_bytes() const;
 
   // Where the loop thread's time went (from /proc/self/task/<tid>/schedstat): on a CPU,
   // runnable but waiting for one, and the rest (blocked in fdatasync or idle in zmq_poll).

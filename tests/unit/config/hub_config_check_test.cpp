@@ -88,6 +88,15 @@ TEST(ValidateHubConfig, LogLevel) {
   EXPECT_THAT(HubErrors("log_level: debug"), IsEmpty());
 }
 
+TEST(ValidateHubConfig, JournalEngine) {
+  EXPECT_THAT(HubErrors(""), IsEmpty()) << "sqlite by default";
+  EXPECT_THAT(HubErrors("journal_engine: log"), IsEmpty());
+  EXPECT_THAT(HubErrors("journal_engine: lmdb"),
+              ElementsAre("journal_engine: unknown engine 'lmdb' (one of: sqlite, log)"));
+  EXPECT_THAT(HubErrors("journal_engine: log\njournal_path: \":memory:\""),
+              ElementsAre(HasSubstr("journal_path cannot be \":memory:\"")));
+}
+
 constexpr const char* kValidNode = R"(
 node_id: megabank-a
 public_key_file: megabank-a.pub

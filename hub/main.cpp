@@ -17,6 +17,7 @@
 #include "config/load.h"
 #include "config/rules_load.h"
 #include "net/hub.h"
+#include "store/journal_backup.h"
 #include "store/sqlite_journal.h"
 
 namespace {
@@ -169,6 +170,11 @@ int main(int argc, char** argv) {
   auto* verify = audit->add_subcommand("verify", "walk the hash chain; name the first broken entry");
   audit->fallthrough();  // -c may follow the subcommand
   verify->fallthrough();
+  std::string backup_dest;
+  auto* backup = app.add_subcommand(
+      "backup", "copy the journal (and its log) while the hub runs, then check the copy");
+  backup->add_option("dest", backup_dest, "the copy's file (must not exist)")->required();
+  backup->fallthrough();
   std::string signers_out;
   auto* signers = app.add_subcommand(
       "signers", "write signers.yaml: every node's public signing keys, for the nodes to pin");
@@ -178,6 +184,21 @@ int main(int argc, char** argv) {
 
   if (check_only) return CheckConfig(config_path);
   if (signers->parsed()) return WriteSigners(config_path, signers_out);
+  if (backup->parsed()) {
+    auto hub = config::LoadHubConfig(config_path);
+    if (!hub) {
+      std::cerr << hub.error() << "\n";
+      return 2;
+    }
+    spdlog::set_level(spdlog::level::warn);  // the check-open logs at info
+    auto copied = renrakumo::store::BackupJournal(hub->journal_path(), backup_dest);
+    if (!copied) {
+      std::cerr << copied.error() << "\n";
+      return 1;
+    }
+    std::cout << *copied << "\n";
+    return 0;
+  }
   if (verify->parsed()) {
     auto hub = config::LoadHubConfig(config_path);
     if (!hub) {

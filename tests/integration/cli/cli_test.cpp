@@ -416,5 +416,31 @@ TEST_F(HubTest, AuditVerifyChecksTheJournalsHashChain) {
   EXPECT_THAT(broken.err, HasSubstr("audit entry 1"));
 }
 
+// An operator backs the journal up while the hub runs, then restores from the copy.
+TEST_F(HubTest, BackupCopiesTheRunningJournalAndTheCopyServesAsTheJournal) {
+  ASSERT_EQ(As("megabank-a", {"report", "--incident", "i-backup", "--situation", "minor_failure",
+                              "--likelihood", "negligible"}).exit_code, 0);
+  const std::string hub_yaml = (sb.dir() / "hub.yaml").string();
+  const fs::path copy = sb.dir() / "backups" / "journal-copy.db";
+  fs::create_directories(copy.parent_path());
+  RunResult backup = sb.Hub({"backup", "-c", hub_yaml, copy.string()});
+  ASSERT_EQ(backup.exit_code, 0) << backup.Describe();
+  EXPECT_THAT(backup.out, HasSubstr("checked by opening the copy"));
+  EXPECT_EQ(fs::exists(copy.string() + ".log"), Sandbox::JournalEngine() == "log");
+  RunResult again = sb.Hub({"backup", "-c", hub_yaml, copy.string()});
+  EXPECT_EQ(again.exit_code, 1) << again.Describe();
+  EXPECT_THAT(again.err, HasSubstr("exists already"));
+  ASSERT_TRUE(sb.StopHub());
+  // Restore: the copy becomes the journal; the hub starts on it and still has the report.
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(sb.dir() / ("journal.db" + std::string(suffix)));
+  fs::remove_all(sb.dir() / "journal.db.log");
+  fs::rename(copy, sb.dir() / "journal.db");
+  if (fs::exists(copy.string() + ".log")) fs::rename(copy.string() + ".log", sb.dir() / "journal.db.log");
+  ASSERT_TRUE(sb.StartHub());
+  const auto got = ListenJson("fsa", 1);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0]["body"].value("incident_id", ""), "i-backup");
+}
+
 }  // namespace
 }  // namespace renrakumo::clitest

@@ -1,6 +1,8 @@
 #include <csignal>
 #include "sandbox.h"
 
+#include <cstdlib>
+
 #include <sys/wait.h>
 
 #include <atomic>
@@ -93,12 +95,18 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
         "secret_key_file: keys/hub.key\n"
         "keys_dir: keys\n"
         "journal_path: journal.db\n"
+        "journal_engine: " + JournalEngine() + "\n"
         "log_level: debug\n");
   // What every node pins: the signing keys of the topology, as the hub operator hands them out.
   const RunResult signers = Hub({"signers", "-c", (dir_ / "hub.yaml").string(), "-o",
                                  (dir_ / "signers.yaml").string()});
   if (signers.exit_code != 0) return ::testing::AssertionFailure() << signers.Describe();
   return ::testing::AssertionSuccess();
+}
+
+std::string Sandbox::JournalEngine() {
+  const char* engine = std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE");
+  return engine != nullptr ? engine : "sqlite";
 }
 
 ::testing::AssertionResult Sandbox::StartHub() {

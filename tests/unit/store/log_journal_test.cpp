@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "journal_fixture.h"
+#include "store/journal_backup.h"
 
 namespace renrakumo::store {
 namespace {
@@ -284,6 +285,63 @@ TEST_F(LogJournalTest, RetentionDeletesSegmentsWithNothingLeft) {
   auto next = journal->Append(std::vector<Commit>{MakeCommit("node.a", "m40", {"node.s."})});
   ASSERT_TRUE(next.ok()) << next.error();
   EXPECT_EQ(next.value()[0][0].seq, 41u);
+}
+
+// A backup taken while the journal is open and writing, on either engine: the copy opens,
+// holds what was stored before it, and the journal goes on.
+TEST_F(LogJournalTest, ABackupOfAnOpenJournalOpensWithEverythingStoredBeforeIt) {
+  for (const bool log_engine : {true, false}) {
+    SCOPED_TRACE(log_engine ? "log engine" : "sqlite engine");
+    const std::string path = (dir_ / (log_engine ? "log.db" : "sqlite.db")).string();
+    const std::string dest = (dir_ / (log_engine ? "log-copy.db" : "sqlite-copy.db")).string();
+    JournalOptions options = LogOptions();
+    options.log_segment_bytes = 8192;
+    if (!log_engine) options.engine = JournalEngine::kSqlite;
+    auto opened = OpenJournal(path, options);
+    ASSERT_TRUE(opened.ok()) << opened.error();
+    auto& journal = *opened;
+    ASSERT_TRUE(journal->DeferSyncs());
+    for (int i = 0; i < 40; ++i) {
+      ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m" + std::to_string(i),
+                                                                 {"node.s."}, std::string(600, 'b'))})
+                      .ok());
+    }
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{Ack("node.b", "ack", "node.a", "m3", 2)}).ok());
+    journal->StartSync();
+    while (journal->durable() < journal->written()) {
+      pollfd ready{journal->sync_fd(), POLLIN, 0};
+      ASSERT_GE(poll(&ready, 1, 10000), 1);
+      uint64_t count = 0;
+      ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
+    }
+    auto backed = BackupJournal(path, dest);
+    ASSERT_TRUE(backed.ok()) << backed.error();
+    EXPECT_THAT(*backed, HasSubstr("41 messages, checked by opening the copy"));
+    if (log_engine) {
+      EXPECT_THAT(*backed, HasSubstr("log segments"));
+      for (const auto& e : fs::directory_iterator(path + ".log"))
+        EXPECT_FALSE(e.is_directory()) << "the staging links are gone: " << e.path();
+    }
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "after", {"node.s."})}).ok());
+    auto again = BackupJournal(path, dest);
+    ASSERT_FALSE(again.ok());
+    EXPECT_THAT(again.error(), HasSubstr("exists already"));
+    opened->reset();
+
+    auto copy = OpenJournal(dest);
+    ASSERT_TRUE(copy.ok()) << copy.error();
+    EXPECT_EQ(dynamic_cast<LogJournal*>(copy->get()) != nullptr, log_engine);
+    EXPECT_EQ((*copy)->LastSeq("node.s."), 40u);
+    EXPECT_FALSE((*copy)->Find("node.a", "after").has_value());
+    EXPECT_EQ((*copy)->Find("node.a", "m39")->envelope, std::string(600, 'b'));
+    EXPECT_EQ((*copy)->AcknowledgementsOf({"node.a", "m3"}).value().size(), 1u);
+  }
+}
+
+TEST_F(LogJournalTest, ABackupNeedsAJournalToCopy) {
+  auto missing = BackupJournal(path_, (dir_ / "copy.db").string());
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.error(), HasSubstr("there is no journal at " + path_));
 }
 
 }  // namespace

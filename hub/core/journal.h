@@ -170,6 +170,11 @@ class Journal {
   virtual void StartSync() {}
   virtual int sync_fd() const { return -1; }
   virtual std::optional<std::string> sync_failure() const { return std::nullopt; }
+  // Called by the hub when a sync finished, before it sends the answers that sync covers;
+  // `idle` when no batch is waiting to be written. A journal that defers work until its writes
+  // are durable (the log engine copies rows into SQLite) does it here: at once when idle, so
+  // that what a client is told is also in those rows, in bulk under load.
+  virtual void OnDurable(bool idle) { (void)idle; }
 };
 
 using JournalPtr = std::unique_ptr<Journal>;

@@ -419,6 +419,7 @@ Status Hub::OnSynced() {
   if (!sync_in_flight_) return Ok{};
   sync_in_flight_ = false;
   ++counters_.journal_syncs;
+  journal_->OnDurable(batch_.empty() && audit_.empty());
   ReleaseDurable();
   // The batch decided while the disk synced goes in now, and the next sync covers it.
   if (!batch_.empty() || !audit_.empty()) CommitBatch();

@@ -805,6 +805,11 @@ void LogJournal::StartSync() {
   syncer_->Request(generation);
 }
 
+void LogJournal::OnDurable(bool idle) {
+  if (failed_) return;
+  if (auto copied = Materialize(idle); !copied) Logger()->error("{}", copied.error());
+}
+
 int LogJournal::sync_fd() const { return syncer_ ? syncer_->notify_fd() : -1; }
 
 std::optional<std::string> LogJournal::sync_failure() const {

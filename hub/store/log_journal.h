@@ -4,7 +4,8 @@
 // Append() writes one log record per batch -- a head (v1::JournalRecord: the directory, the
 // batch's acknowledgements, relays and audit entries) and the envelopes as received -- with one
 // pwritev, and touches SQLite not at all. What SQLite answers (acknowledgements, relays, the
-// audit trail) is copied from the log's records in bulk once they are durable, with the last
+// audit trail) is copied from the log's records once they are durable -- in bulk under load,
+// at once when the hub is idle after a sync (OnDurable) -- with the last
 // record copied (log_state.materialized_upto) in the same transaction; until then the queries
 // add the records not yet copied from memory. At open the records after that number are copied
 // again, so a crash between the two loses nothing.
@@ -78,6 +79,8 @@ class LogJournal final : public core::Journal {
   void StartSync() override;
   int sync_fd() const override;
   std::optional<std::string> sync_failure() const override;
+  // Copies the rows of durable records into SQLite: all of them when idle, else in bulk.
+  void OnDurable(bool idle) override;
 
   // Records copied into SQLite so far (tests).
   int64_t materialized_upto() const { return sql_->log_state()->materialized_upto; }

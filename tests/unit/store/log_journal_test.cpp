@@ -184,6 +184,32 @@ TEST_F(LogJournalTest, AcknowledgementsRelaysAndAuditReachSqliteInBulkAndAfterAC
   EXPECT_EQ(*chain, "1 audit entries, chain intact");
 }
 
+// The hub calls OnDurable after each sync: an idle hub gets its audit entries into SQLite's
+// trail at once, a busy one in bulk; never before the record is durable.
+TEST_F(LogJournalTest, OnDurableCopiesAtOnceWhenIdleAndInBulkWhenBusy) {
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  auto* log = dynamic_cast<LogJournal*>(journal.get());
+  ASSERT_NE(log, nullptr);
+  ASSERT_TRUE(journal->DeferSyncs());
+  core::AuditEntry audit{1700000000000, "hub", "signing_key_added", "fsa", "key"};
+  ASSERT_TRUE(journal->Append(std::vector<Commit>{}, std::vector<core::AuditEntry>{audit}).ok());
+  journal->OnDurable(true);
+  EXPECT_EQ(log->materialized_upto(), 0) << "not durable yet";
+  journal->StartSync();
+  while (journal->durable() < journal->written()) {
+    pollfd ready{journal->sync_fd(), POLLIN, 0};
+    ASSERT_GE(poll(&ready, 1, 10000), 1);
+    uint64_t count = 0;
+    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
+  }
+  journal->OnDurable(false);
+  EXPECT_EQ(log->materialized_upto(), 0) << "busy: waits for a bulk copy";
+  journal->OnDurable(true);
+  EXPECT_EQ(log->materialized_upto(), 1);
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM audit WHERE action = 'signing_key_added'"), 1);
+}
+
 TEST_F(LogJournalTest, SqliteAheadOfTheLogIsRefused) {
   {
     auto journal = OpenLog();

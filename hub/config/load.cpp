@@ -80,7 +80,9 @@ void ApplyHubDefaults(v1::HubConfig* c) {
   if (l->send_hwm() == 0) l->set_send_hwm(100000);
   if (c->retention().prune_interval_s() == 0) c->mutable_retention()->set_prune_interval_s(3600);
   if (c->log_level().empty()) c->set_log_level("info");
-  if (c->journal_engine().empty()) c->set_journal_engine("sqlite");
+  // A new journal on the log engine (docs/journal-log.md); an in-memory one can only be SQLite.
+  if (c->journal_engine().empty())
+    c->set_journal_engine(c->journal_path() == ":memory:" ? "sqlite" : "log");
   if (c->zap_domain().empty()) c->set_zap_domain("renrakumo");
   if (c->network_name().empty()) c->set_network_name("renrakumo");
 }

@@ -41,7 +41,7 @@ struct Options {
   size_t connect_rate = 1000;  // fan-out subscribers connected per second (0: all at once)
   std::string journal_root = std::filesystem::temp_directory_path().string();
   bool baseline = true;  // --no-baseline: the hub alone (for profiling it); ratios show 0
-  std::string journal_engine = "sqlite";  // --journal-engine log: the log engine
+  std::string journal_engine = "log";  // --journal-engine sqlite: the other engine
 };
 
 std::vector<size_t> ParseList(const char* text) {

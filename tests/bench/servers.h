@@ -21,7 +21,7 @@ class HubUnderTest {
   // Starts the hub on loopback with a journal in `dir`; its loggers write to dir/hub.log at
   // `log_level` (info is the shipped default).
   HubUnderTest(const SyntheticNetwork& net, const std::filesystem::path& dir,
-               const std::string& log_level, const std::string& journal_engine = "sqlite");
+               const std::string& log_level, const std::string& journal_engine = "log");
   ~HubUnderTest();
   void Stop();  // stops the loop and closes the journal (SQLite checkpoints it)
 

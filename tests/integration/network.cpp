@@ -77,7 +77,8 @@ TestNetwork::TestNetwork(const std::function<void(v1::HubConfig&)>& tweak,
   hub_config_.set_ingest_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_fanout_endpoint("tcp://127.0.0.1:*");
   hub_config_.set_journal_path((dir_ / "journal.db").string());
-  // ctest runs these tests twice: on the default engine, and with this set to "log".
+  // ctest runs some of these tests twice: on the default engine (log), and with this set to
+  // "sqlite".
   if (const char* engine = std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE"))
     hub_config_.set_journal_engine(engine);
   if (tweak) tweak(hub_config_);

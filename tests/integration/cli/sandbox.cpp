@@ -95,7 +95,9 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
         "secret_key_file: keys/hub.key\n"
         "keys_dir: keys\n"
         "journal_path: journal.db\n"
-        "journal_engine: " + JournalEngine() + "\n"
+        + (std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE") != nullptr
+               ? "journal_engine: " + JournalEngine() + "\n"
+               : std::string()) +
         "log_level: debug\n");
   // What every node pins: the signing keys of the topology, as the hub operator hands them out.
   const RunResult signers = Hub({"signers", "-c", (dir_ / "hub.yaml").string(), "-o",
@@ -106,7 +108,7 @@ RunResult Sandbox::Keygen(const std::string& id, bool node_config,
 
 std::string Sandbox::JournalEngine() {
   const char* engine = std::getenv("RENRAKUMO_TEST_JOURNAL_ENGINE");
-  return engine != nullptr ? engine : "sqlite";
+  return engine != nullptr ? engine : "log";  // unset: the hub's default
 }
 
 ::testing::AssertionResult Sandbox::StartHub() {

@@ -39,8 +39,8 @@ class Sandbox {
   // `renrakumo ARGS...` (in the sandbox dir when `in_dir`) and `renrakumo-hub ARGS...`.
   RunResult Cli(std::vector<std::string> args, bool in_dir = false) const;
   RunResult Hub(std::vector<std::string> args) const;
-  // The hub.yaml's journal_engine: RENRAKUMO_TEST_JOURNAL_ENGINE, or sqlite (ctest runs the
-  // hub's tests on both).
+  // The hub's journal engine: RENRAKUMO_TEST_JOURNAL_ENGINE (written into hub.yaml), or the
+  // hub's default, log, when it is unset (ctest runs the hub's tests on both).
   static std::string JournalEngine();
 
   // `renrakumo keygen --id ID --dir <dir>/keys`, plus --node-config <dir>/<id>.yaml pointing

@@ -89,7 +89,8 @@ TEST(ValidateHubConfig, LogLevel) {
 }
 
 TEST(ValidateHubConfig, JournalEngine) {
-  EXPECT_THAT(HubErrors(""), IsEmpty()) << "sqlite by default";
+  EXPECT_THAT(HubErrors(""), IsEmpty()) << "log by default";
+  EXPECT_THAT(HubErrors("journal_engine: sqlite"), IsEmpty());
   EXPECT_THAT(HubErrors("journal_engine: log"), IsEmpty());
   EXPECT_THAT(HubErrors("journal_engine: lmdb"),
               ElementsAre("journal_engine: unknown engine 'lmdb' (one of: sqlite, log)"));

@@ -48,6 +48,7 @@ TEST(ShippedConfig, HubYamlLoadsWithPathsBesideIt) {
   EXPECT_EQ(hub->secret_key_file(), Source("state/keys/hub.key"));
   EXPECT_EQ(hub->keys_dir(), Source("state/keys"));
   EXPECT_EQ(hub->journal_path(), Source("state/journal.db"));
+  EXPECT_EQ(hub->journal_engine(), "log");
   EXPECT_EQ(hub->ingest_endpoint(), "tcp://127.0.0.1:7401");
   EXPECT_EQ(hub->fanout_endpoint(), "tcp://127.0.0.1:7402");
   EXPECT_EQ(hub->limits().max_batch(), 512u);
@@ -125,6 +126,7 @@ journal_path: ":memory:"
   EXPECT_EQ(hub->public_key_file(), "/abs/hub.pub");
   EXPECT_EQ(hub->secret_key_file(), dir.Path("keys/hub.key"));
   EXPECT_EQ(hub->journal_path(), ":memory:");
+  EXPECT_EQ(hub->journal_engine(), "sqlite") << "an in-memory journal has no log beside it";
   EXPECT_EQ(hub->keys_dir(), "");
   EXPECT_EQ(hub->network_name(), "renrakumo");
   EXPECT_EQ(hub->log_level(), "info");

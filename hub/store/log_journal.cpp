@@ -70,7 +70,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
       return j.Damaged("record " + std::to_string(ref.record) + "'s head cannot be read");
     if (auto indexed = j.Index(ref, head); !indexed) return indexed;
     if (ref.record > materialized) {
-      Pending pending{ref.record, {}};
+      Pending pending{ref.record, ref.segment, {}};
       for (const auto& a : head.acks())
         pending.rows.acks.push_back(core::Acknowledgement{{a.message_sender(), a.message_id()},
                                                           a.node(), a.state(), a.at_ms(),
@@ -413,7 +413,7 @@ Result<std::vector<std::vector<Position>>> LogJournal::Append(
     records_.push_back(std::move(record));
   }
   if (head.acks_size() > 0 || head.relays_size() > 0 || head.audit_size() > 0) {
-    Pending pending{ref->record, {}};
+    Pending pending{ref->record, ref->segment, {}};
     for (const auto& commit : batch) {
       if (commit.ack) pending.rows.acks.push_back(*commit.ack);
       if (commit.relay_of)
@@ -453,8 +453,9 @@ Status LogJournal::Materialize(bool all) {
   auto copied = sql_->Materialize(rows, static_cast<int64_t>(upto));
   if (!copied) {
     // The moved-from rows are gone from pending_: put them back as one entry.
+    const uint64_t segment = pending_.front().segment;
     pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(ready));
-    pending_.push_front(Pending{upto, std::move(rows)});
+    pending_.push_front(Pending{upto, segment, std::move(rows)});
     return copied;
   }
   pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(ready));
@@ -750,14 +751,9 @@ Result<uint64_t> LogJournal::Prune(int64_t accepted_before_ms,
       break;
     }
   }
-  if (!pending_.empty()) {
-    for (const Record& record : records_) {
-      if (record.ref.record >= pending_.front().record) {
-        keep_from = std::min(keep_from, record.ref.segment);
-        break;
-      }
-    }
-  }
+  // A record whose rows are not copied yet keeps its segment (it may hold only audit entries,
+  // and then it is in no Record).
+  if (!pending_.empty()) keep_from = std::min(keep_from, pending_.front().segment);
   if (keep_from > log_->first_segment()) {
     auto deleted = log_->DeleteSegmentsBefore(keep_from);
     if (!deleted) return Error{deleted.error()};

@@ -107,6 +107,7 @@ class LogJournal final : public core::Journal {
   // A record's rows for SQLite, not yet copied.
   struct Pending {
     uint64_t record = 0;
+    uint64_t segment = 0;  // kept until the rows are copied, whatever retention says
     SqliteJournal::Materialized rows;
   };
 

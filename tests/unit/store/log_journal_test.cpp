@@ -283,6 +283,39 @@ TEST_F(LogJournalTest, PrunedMessagesStayGoneAfterReopeningWhileTheirSegmentRema
   EXPECT_EQ(reused.value()[0][0].seq, 7u);
 }
 
+// Retention runs on the hub's loop while the last records may not be durable yet: a segment
+// holding rows not yet copied into SQLite (here an audit entry) is kept until they are.
+TEST_F(LogJournalTest, RetentionKeepsASegmentWhoseRowsAreNotCopiedYet) {
+  segment_bytes_ = 2048;
+  constexpr int64_t kOld = 1000, kCutoff = 3000;
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->DeferSyncs());
+  core::AuditEntry audit{kOld, "hub", "reload", "topology", "not yet copied"};
+  ASSERT_TRUE(journal->Append(std::vector<Commit>{}, std::vector<core::AuditEntry>{audit}).ok());
+  for (int i = 0; i < 12; ++i) {
+    Commit commit = MakeCommit("node.a", "m" + std::to_string(i), {"node.s."}, std::string(400, 'p'));
+    commit.accepted_at_ms = kOld;
+    ASSERT_TRUE(journal->Append(std::vector<Commit>{commit}).ok());
+  }
+  ASSERT_TRUE(fs::exists(LogDir() + "/00000000000000000001.seg"));
+  auto pruned = journal->Prune(kCutoff, {{"node.s.", 12}});
+  ASSERT_TRUE(pruned.ok()) << pruned.error();
+  EXPECT_EQ(*pruned, 12u);
+  EXPECT_TRUE(fs::exists(LogDir() + "/00000000000000000001.seg"))
+      << "the audit entry's segment stays while the entry is only in the log";
+  journal->StartSync();
+  while (journal->durable() < journal->written()) {
+    pollfd ready{journal->sync_fd(), POLLIN, 0};
+    ASSERT_GE(poll(&ready, 1, 10000), 1);
+    uint64_t count = 0;
+    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
+  }
+  ASSERT_TRUE(journal->Prune(kCutoff, {{"node.s.", 12}}).ok());
+  EXPECT_FALSE(fs::exists(LogDir() + "/00000000000000000001.seg")) << "copied, then deleted";
+  EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM audit WHERE detail = 'not yet copied'"), 1);
+}
+
 TEST_F(LogJournalTest, RetentionDeletesSegmentsWithNothingLeft) {
   segment_bytes_ = 4096;
   constexpr int64_t kOld = 1000, kYoung = 5000, kCutoff = 3000;

@@ -74,9 +74,13 @@ void BM_JournalAppendShm(benchmark::State& s) { JournalAppend(s, "/dev/shm"); }
 // batch listing every message (as the hub writes it), on a journal that already holds 50,000
 // messages. Process CPU (the journal's
 // background thread included) and bytes written per message are reported as counters.
-void JournalStorm(benchmark::State& state, const char* root) {
+// LogStorm: the same on the log engine (its log counted in the bytes written).
+void JournalStorm(benchmark::State& state, const char* root,
+                  store::JournalEngine engine = store::JournalEngine::kSqlite) {
   const fs::path path = FreshFile(root, "journal.db");
-  auto journal = store::OpenSqliteJournal(path.string());
+  store::JournalOptions options;
+  options.engine = engine;
+  auto journal = store::OpenJournal(path.string(), options);
   if (!journal) return state.SkipWithError(journal.error().c_str());
   const size_t size = static_cast<size_t>(state.range(0));
   const size_t senders = static_cast<size_t>(state.range(1));
@@ -105,6 +109,7 @@ void JournalStorm(benchmark::State& state, const char* root) {
 }
 void BM_JournalStormDisk(benchmark::State& s) { JournalStorm(s, "/tmp"); }
 void BM_JournalStormShm(benchmark::State& s) { JournalStorm(s, "/dev/shm"); }
+void BM_LogStormDisk(benchmark::State& s) { JournalStorm(s, "/tmp", store::JournalEngine::kLog); }
 
 // The hub looks every submission up before routing it (idempotency): a miss, on a journal
 // already holding 50,000 messages.
@@ -208,6 +213,8 @@ BENCHMARK(BM_JournalAppendShm)->Arg(1)->Arg(128)->Arg(512)->UseRealTime();
 BENCHMARK(BM_JournalStormDisk)->Args({400, 100})->Args({400, 1000})->MeasureProcessCPUTime()
     ->UseRealTime();
 BENCHMARK(BM_JournalStormShm)->Args({400, 100})->Args({400, 1000})->MeasureProcessCPUTime()
+    ->UseRealTime();
+BENCHMARK(BM_LogStormDisk)->Args({400, 100})->Args({400, 1000})->MeasureProcessCPUTime()
     ->UseRealTime();
 BENCHMARK(BM_JournalFindMiss)->UseRealTime();
 BENCHMARK(BM_JournalRead1000)->UseRealTime();

@@ -80,8 +80,8 @@ if [[ $quick == 0 ]]; then
       printf "  %-40s %10.3f us/iter %12.0f items/s\n", $1, $3 / 1000, ips }'
   # A separate run: the CSV reporter wants the storm's extra counter in every row.
   echo "journal under the storm's pattern (batch/senders; process CPU, checkpointer included;"
-  echo "SegmentLogAppend: the record log of docs/journal-log.md, one record + sync per batch):"
-  "$bench/renrakumo-micro-bench" --benchmark_filter='JournalStorm|LmdbStorm|SegmentLogAppend/400' \
+  echo "LogStorm: the same on the log engine; SegmentLogAppend: its record log alone, one record + sync per batch):"
+  "$bench/renrakumo-micro-bench" --benchmark_filter='JournalStorm|LogStorm|LmdbStorm|SegmentLogAppend/400' \
     --benchmark_min_time=1 --benchmark_format=csv 2>/dev/null |
     awk -F, 'NR > 1 { gsub(/"/, "", $1); split($1, a, "/");
       printf "  %-40s %8.0f msg/s %6.2f us CPU/msg %7.0f B written/msg\n",

@@ -20,6 +20,7 @@ packages=(
   libsodium-dev                     # Ed25519 signatures on advisories
   libabsl-dev                       # flat hash table for the journal's in-memory key index
   libxxhash-dev                     # XXH3 checksums of the journal log (header only)
+  libssl-dev                        # SHA-256 of the audit trail (libcrypto: SHA instructions)
   libyaml-cpp-dev                   # config files
   libcli11-dev                      # command lines
   nlohmann-json3-dev                # listen --json

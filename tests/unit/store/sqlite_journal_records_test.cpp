@@ -7,6 +7,9 @@
 #include <tuple>
 #include <vector>
 
+#include <sodium.h>
+#include <sqlite3.h>
+
 #include "journal_fixture.h"
 
 namespace renrakumo::store::testing {
@@ -92,6 +95,45 @@ class JournalRecordsTest : public JournalTest {
 
   core::JournalPtr journal_;
 };
+
+// The audit chain's format, checked against an independent SHA-256 (libsodium's; the store
+// hashes with OpenSSL): each hash covers the previous one, then seq, at_ms, actor, action,
+// subject and detail, each followed by a NUL. Journals written before keep verifying.
+TEST_F(JournalRecordsTest, AnAuditEntrysHashIsSha256OfThePreviousHashAndItsFields) {
+  const std::vector<core::AuditEntry> audit{
+      {1700000000000, "hub", "accepted", "1 message", "report 'm1' from node.a"},
+      {1700000000001, "hub", "reload", "rules", "rules.yaml"}};
+  ASSERT_TRUE(journal_->Append(std::vector<core::Commit>{}, audit).ok());
+  journal_.reset();  // closed: the log engine's copy into SQLite is complete
+  std::vector<std::pair<std::string, std::string>> rows;  // prev_hash, hash
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* query = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT prev_hash, hash FROM audit ORDER BY seq", -1, &query,
+                               nullptr),
+            SQLITE_OK);
+  auto blob = [&](int column) {
+    return std::string(static_cast<const char*>(sqlite3_column_blob(query, column)),
+                       static_cast<size_t>(sqlite3_column_bytes(query, column)));
+  };
+  while (sqlite3_step(query) == SQLITE_ROW) rows.emplace_back(blob(0), blob(1));
+  sqlite3_finalize(query);
+  sqlite3_close(db);
+  ASSERT_EQ(rows.size(), 2u);
+  auto sha256 = [](const std::string& text) {
+    unsigned char out[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(out, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    return std::string(reinterpret_cast<const char*>(out), sizeof out);
+  };
+  using namespace std::string_literals;
+  const std::string first = sha256("1\0"s "1700000000000\0"s "hub\0"s "accepted\0"s
+                                   "1 message\0"s "report 'm1' from node.a\0"s);
+  EXPECT_EQ(rows[0].first, "");
+  EXPECT_EQ(rows[0].second, first);
+  EXPECT_EQ(rows[1].first, first);
+  EXPECT_EQ(rows[1].second,
+            sha256(first + "2\0"s "1700000000001\0"s "hub\0"s "reload\0"s "rules\0"s "rules.yaml\0"s));
+}
 
 TEST_F(JournalRecordsTest, AnAcknowledgementKeepsTheHighestStateWithItsTimeAndComment) {
   Append({AckCommit("node.x", "a1", kReceived, 100, "got it")});

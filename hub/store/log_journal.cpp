@@ -450,7 +450,12 @@ Status LogJournal::Materialize(bool all) {
     std::move(p.audit.begin(), p.audit.end(), std::back_inserter(rows.audit));
   }
   const uint64_t upto = pending_[ready - 1].record;
+  const uint64_t sql_written = sql_->written();
   auto copied = sql_->Materialize(rows, static_cast<int64_t>(upto));
+  // The copy need not be durable before anything is answered: lost in a crash, it is made
+  // again from the log at open. So it is not counted in written(), and the hub starts no sync
+  // for it; the next sync, which syncs the WAL too, covers it.
+  uncounted_writes_ += sql_->written() - sql_written;
   if (!copied) {
     // The moved-from rows are gone from pending_: put them back as one entry.
     const uint64_t segment = pending_.front().segment;
@@ -787,7 +792,9 @@ bool LogJournal::DeferSyncs() {
   return true;
 }
 
-uint64_t LogJournal::written() const { return log_appends_ + sql_->written(); }
+uint64_t LogJournal::written() const {
+  return log_appends_ + sql_->written() - uncounted_writes_;
+}
 
 uint64_t LogJournal::durable() const {
   if (!syncer_) return written();

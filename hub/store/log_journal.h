@@ -18,7 +18,8 @@
 //
 // Durability: as SqliteJournal's. Until DeferSyncs() each Append syncs the log before it
 // returns; after it, a thread syncs the log and then the SQLite WAL (the SQLite side runs
-// synchronous=NORMAL), and written()/durable() count both.
+// synchronous=NORMAL), and written()/durable() count both (but not the bulk copy's commits,
+// which need no sync before anything is answered: they are made again at open).
 // Not thread-safe: the event loop owns it.
 #pragma once
 
@@ -156,6 +157,7 @@ class LogJournal final : public core::Journal {
   std::string wal_path_;
   uint64_t wal_inode_ = 0;     // used by the sync thread only
   uint64_t log_appends_ = 0;
+  uint64_t uncounted_writes_ = 0;  // SQLite commits of the bulk copy: not waited for
   uint64_t durable_before_deferral_ = 0;
   std::deque<std::pair<uint64_t, uint64_t>> sync_marks_;  // (generation, last record) asked
   uint64_t durable_record_ = 0;

@@ -208,6 +208,8 @@ TEST_F(LogJournalTest, OnDurableCopiesAtOnceWhenIdleAndInBulkWhenBusy) {
   journal->OnDurable(true);
   EXPECT_EQ(log->materialized_upto(), 1);
   EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM audit WHERE action = 'signing_key_added'"), 1);
+  EXPECT_EQ(journal->written(), journal->durable())
+      << "the copy is made again from the log after a crash: nothing waits for its sync";
 }
 
 TEST_F(LogJournalTest, SqliteAheadOfTheLogIsRefused) {

@@ -65,10 +65,17 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   j.cutoff_ms_ = j.sql_->log_state()->cutoff_ms;
   const auto materialized = static_cast<uint64_t>(j.sql_->log_state()->materialized_upto);
   v1::JournalRecord head;
+  // A large log takes a while to read: say how far it is, every million messages.
+  int64_t messages_read = 0;
   auto visit = [&](const RecordRef& ref, std::string_view bytes) -> Status {
     if (!head.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
       return j.Damaged("record " + std::to_string(ref.record) + "'s head cannot be read");
     if (auto indexed = j.Index(ref, head); !indexed) return indexed;
+    const int64_t before = messages_read;
+    messages_read += head.directory().entries_size();
+    if (messages_read / 1000000 != before / 1000000)
+      Logger()->info("journal {}: {} messages of the log read (segment {})", path, messages_read,
+                     ref.segment);
     if (ref.record > materialized) {
       Pending pending{ref.record, ref.segment, {}};
       for (const auto& a : head.acks())

@@ -129,9 +129,14 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   j.open_collisions_.shrink_to_fit();
   // Rows of records not yet copied that name a message retention has removed since (the
   // records were not durable when it ran) are dropped, as that prune dropped them in SQLite.
-  auto stored = [&j](const core::MessageRef& m) {
+  std::optional<Error> unreadable;
+  auto stored = [&j, &unreadable](const core::MessageRef& m) {
     auto found = j.Lookup(m.sender, m.message_id);
-    return found.ok() && found.value().has_value();
+    if (!found) {
+      if (!unreadable) unreadable = Error{found.error()};
+      return true;  // kept; the open fails below
+    }
+    return found.value().has_value();
   };
   for (auto& pending : j.pending_) {
     auto& acks = pending.rows.acks;
@@ -143,6 +148,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
                                 [&](const auto& r) { return !stored(r.first) || !stored(r.second); }),
                  relays.end());
   }
+  if (unreadable) return *unreadable;
   for (const auto& [stream, floor] : j.floor_) {
     uint64_t& last = j.last_seq_[stream];
     last = std::max(last, floor);

@@ -1,6 +1,9 @@
 // The journal's in-memory key index (see key_index.h).
 #include "store/key_index.h"
 
+#include <algorithm>
+#include <utility>
+
 namespace renrakumo::store {
 
 void KeyIndex::Erase(uint64_t hash, int64_t position) {
@@ -33,6 +36,32 @@ std::vector<int64_t> KeyIndex::Positions(uint64_t hash) const {
   auto [from, to] = more_.equal_range(hash);
   for (; from != to; ++from) out.push_back(from->second);
   return out;
+}
+
+Result<std::optional<DuplicateKey>> FindDuplicateKey(
+    std::span<const core::Commit> batch, const std::vector<uint64_t>& hashes,
+    const KeyIndex& keys, const std::function<Result<bool>(const core::Commit&)>& stored) {
+  using Found = std::optional<DuplicateKey>;
+  std::vector<std::pair<uint64_t, size_t>> sorted;
+  sorted.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) sorted.emplace_back(hashes[i], i);
+  std::sort(sorted.begin(), sorted.end());
+  for (size_t k = 1; k < sorted.size(); ++k) {
+    for (size_t j = k; j > 0 && sorted[j - 1].first == sorted[k].first; --j) {
+      const auto& a = batch[sorted[j - 1].second];
+      const auto& b = batch[sorted[k].second];
+      if (a.sender == b.sender && a.message_id == b.message_id)
+        return Found(DuplicateKey{std::max(sorted[j - 1].second, sorted[k].second),
+                                  "twice in the batch"});
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!keys.Contains(hashes[i])) continue;
+    auto found = stored(batch[i]);
+    if (!found) return Error{found.error()};
+    if (*found) return Found(DuplicateKey{i, "already in the journal"});
+  }
+  return Found();
 }
 
 }  // namespace renrakumo::store

@@ -14,8 +14,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
 #include <unordered_map>
 #include <vector>
+
+#include "core/journal.h"
+#include "core/result.h"
 
 namespace renrakumo::store {
 
@@ -40,5 +46,19 @@ class KeyIndex {
   absl::flat_hash_map<uint64_t, int64_t> first_;
   std::unordered_multimap<uint64_t, int64_t> more_;  // second and later positions of a hash
 };
+
+// A key of the batch that may not be stored (what a UNIQUE constraint would refuse).
+struct DuplicateKey {
+  size_t index;       // the commit of the batch: the later of two equal ones
+  const char* where;  // "twice in the batch" or "already in the journal"
+};
+
+// Both journals' check before Append: a key twice in the batch (its hashes sorted, equal
+// neighbours' keys compared: no allocation per message), or a key already stored (`keys`
+// names the candidates, `stored(commit)` confirms one by reading it; its Error stops the
+// check). hashes[i] is KeyHash of batch[i].
+Result<std::optional<DuplicateKey>> FindDuplicateKey(
+    std::span<const core::Commit> batch, const std::vector<uint64_t>& hashes,
+    const KeyIndex& keys, const std::function<Result<bool>(const core::Commit&)>& stored);
 
 }  // namespace renrakumo::store

@@ -294,25 +294,13 @@ std::optional<Error> LogJournal::Duplicate(std::span<const core::Commit> batch,
                  commit.sender + of_batch + ": UNIQUE constraint failed: it is " + where +
                  ". A sender must not reuse a message id"};
   };
-  std::vector<std::pair<uint64_t, size_t>> sorted;
-  sorted.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) sorted.emplace_back(hashes[i], i);
-  std::sort(sorted.begin(), sorted.end());
-  for (size_t k = 1; k < sorted.size(); ++k) {
-    for (size_t j = k; j > 0 && sorted[j - 1].first == sorted[k].first; --j) {
-      const auto& a = batch[sorted[j - 1].second];
-      const auto& b = batch[sorted[k].second];
-      if (a.sender == b.sender && a.message_id == b.message_id)
-        return refuse(batch[std::max(sorted[j - 1].second, sorted[k].second)],
-                      "twice in the batch");
-    }
-  }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!keys_.Contains(hashes[i])) continue;
-    auto stored = Lookup(batch[i].sender, batch[i].message_id);
-    if (!stored) return Error{stored.error() + of_batch};
-    if (stored.value()) return refuse(batch[i], "already in the journal");
-  }
+  auto found = FindDuplicateKey(batch, hashes, keys_, [&](const core::Commit& c) -> Result<bool> {
+    auto stored = Lookup(c.sender, c.message_id);
+    if (!stored) return Error{stored.error()};
+    return stored.value().has_value();
+  });
+  if (!found) return Error{found.error() + of_batch};
+  if (*found) return refuse(batch[(*found)->index], (*found)->where);
   return std::nullopt;
 }
 

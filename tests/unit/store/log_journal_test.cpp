@@ -64,6 +64,21 @@ class LogJournalTest : public JournalTest {
     return commit;
   }
 
+  // Starts a sync and waits, as the hub's loop does (poll on sync_fd), until it covers
+  // everything written so far.
+  static ::testing::AssertionResult SyncAll(core::Journal& journal) {
+    journal.StartSync();
+    const uint64_t written = journal.written();
+    pollfd ready{journal.sync_fd(), POLLIN, 0};
+    while (journal.durable() < written) {
+      if (poll(&ready, 1, 10000) < 1) return ::testing::AssertionFailure() << "the sync did not finish";
+      uint64_t count = 0;
+      if (read(journal.sync_fd(), &count, sizeof count) != static_cast<ssize_t>(sizeof count))
+        return ::testing::AssertionFailure() << "cannot read the sync's eventfd";
+    }
+    return ::testing::AssertionSuccess();
+  }
+
   uint64_t segment_bytes_ = uint64_t{64} << 20;
 };
 
@@ -196,13 +211,7 @@ TEST_F(LogJournalTest, OnDurableCopiesAtOnceWhenIdleAndInBulkWhenBusy) {
   ASSERT_TRUE(journal->Append(std::vector<Commit>{}, std::vector<core::AuditEntry>{audit}).ok());
   journal->OnDurable(true);
   EXPECT_EQ(log->materialized_upto(), 0) << "not durable yet";
-  journal->StartSync();
-  while (journal->durable() < journal->written()) {
-    pollfd ready{journal->sync_fd(), POLLIN, 0};
-    ASSERT_GE(poll(&ready, 1, 10000), 1);
-    uint64_t count = 0;
-    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
-  }
+  ASSERT_TRUE(SyncAll(*journal));
   journal->OnDurable(false);
   EXPECT_EQ(log->materialized_upto(), 0) << "busy: waits for a bulk copy";
   journal->OnDurable(true);
@@ -234,13 +243,8 @@ TEST_F(LogJournalTest, DeferredSyncsCoverTheLogAndTheSqliteSide) {
   const uint64_t written = journal->written();
   EXPECT_GE(written, 2u) << "the log's append and the cursor's SQLite commit both count";
   EXPECT_LT(journal->durable(), written);
-  journal->StartSync();
-  pollfd ready{journal->sync_fd(), POLLIN, 0};
-  while (journal->durable() < written) {
-    ASSERT_GE(poll(&ready, 1, 10000), 1) << "the sync did not finish";
-    uint64_t count = 0;
-    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
-  }
+  ASSERT_TRUE(SyncAll(*journal));
+  EXPECT_GE(journal->durable(), written);
   EXPECT_FALSE(journal->sync_failure().has_value());
   journal.reset();
   journal = OpenLog();
@@ -306,13 +310,7 @@ TEST_F(LogJournalTest, RetentionKeepsASegmentWhoseRowsAreNotCopiedYet) {
   EXPECT_EQ(*pruned, 12u);
   EXPECT_TRUE(fs::exists(LogDir() + "/00000000000000000001.seg"))
       << "the audit entry's segment stays while the entry is only in the log";
-  journal->StartSync();
-  while (journal->durable() < journal->written()) {
-    pollfd ready{journal->sync_fd(), POLLIN, 0};
-    ASSERT_GE(poll(&ready, 1, 10000), 1);
-    uint64_t count = 0;
-    ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
-  }
+  ASSERT_TRUE(SyncAll(*journal));
   ASSERT_TRUE(journal->Prune(kCutoff, {{"node.s.", 12}}).ok());
   EXPECT_FALSE(fs::exists(LogDir() + "/00000000000000000001.seg")) << "copied, then deleted";
   EXPECT_EQ(RawNumber("SELECT COUNT(*) FROM audit WHERE detail = 'not yet copied'"), 1);
@@ -368,13 +366,7 @@ TEST_F(LogJournalTest, ABackupOfAnOpenJournalOpensWithEverythingStoredBeforeIt) 
                       .ok());
     }
     ASSERT_TRUE(journal->Append(std::vector<Commit>{Ack("node.b", "ack", "node.a", "m3", 2)}).ok());
-    journal->StartSync();
-    while (journal->durable() < journal->written()) {
-      pollfd ready{journal->sync_fd(), POLLIN, 0};
-      ASSERT_GE(poll(&ready, 1, 10000), 1);
-      uint64_t count = 0;
-      ASSERT_EQ(read(journal->sync_fd(), &count, sizeof count), static_cast<ssize_t>(sizeof count));
-    }
+    ASSERT_TRUE(SyncAll(*journal));
     auto backed = BackupJournal(path, dest);
     ASSERT_TRUE(backed.ok()) << backed.error();
     EXPECT_THAT(*backed, HasSubstr("41 messages, checked by opening the copy"));

@@ -61,8 +61,6 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
                                                      const JournalOptions& options) {
   std::unique_ptr<LogJournal> journal(new LogJournal(path, std::move(sql)));
   LogJournal& j = *journal;
-  j.floor_ = j.sql_->floors();
-  j.cutoff_ms_ = j.sql_->log_state()->cutoff_ms;
   const auto materialized = static_cast<uint64_t>(j.sql_->log_state()->materialized_upto);
   v1::JournalRecord head;
   // A large log takes a while to read: say how far it is, every million messages.
@@ -149,7 +147,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
                  relays.end());
   }
   if (unreadable) return *unreadable;
-  for (const auto& [stream, floor] : j.floor_) {
+  for (const auto& [stream, floor] : j.sql_->floors()) {
     uint64_t& last = j.last_seq_[stream];
     last = std::max(last, floor);
   }
@@ -167,7 +165,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   Logger()->info(
       "journal {} open (log engine): {} messages in {} records, {} streams ({} pruned), log {} "
       "bytes{}",
-      path, j.keys_.size(), j.log_->next_record() - 1, j.last_seq_.size(), j.floor_.size(),
+      path, j.keys_.size(), j.log_->next_record() - 1, j.last_seq_.size(), j.sql_->floors().size(),
       j.log_->bytes(),
       opened.bytes_cut > 0 ? ", torn tail of " + std::to_string(opened.bytes_cut) + " bytes cut"
                            : std::string());
@@ -195,7 +193,8 @@ Status LogJournal::Index(const RecordRef& ref, const v1::JournalRecord& head) {
       return Damaged("record " + std::to_string(ref.record) + " points past its envelopes");
     record.oldest_ms = std::min(record.oldest_ms, entry.accepted_at_ms());
     // Pruned before: every delivery at or below its floor, accepted before the highest cutoff.
-    bool gone = cutoff_ms_ > 0 && entry.accepted_at_ms() < cutoff_ms_;
+    const int64_t cutoff_ms = sql_->log_state()->cutoff_ms;
+    bool gone = cutoff_ms > 0 && entry.accepted_at_ms() < cutoff_ms;
     for (const auto& delivery : entry.deliveries()) {
       uint64_t& last = last_seq_[delivery.stream()];
       last = std::max(last, delivery.seq());
@@ -248,8 +247,9 @@ LogJournal::~LogJournal() {
 }
 
 uint64_t LogJournal::Floor(const std::string& stream) const {
-  const auto it = floor_.find(stream);
-  return it == floor_.end() ? 0 : it->second;
+  const auto& floors = sql_->floors();  // kept by the SQLite side, which stores them
+  const auto it = floors.find(stream);
+  return it == floors.end() ? 0 : it->second;
 }
 
 uint64_t LogJournal::LastSeq(const std::string& stream) const {
@@ -715,9 +715,7 @@ Result<uint64_t> LogJournal::Prune(int64_t accepted_before_ms,
   if (auto copied = Materialize(true); !copied) return Error{copied.error()};
   if (auto recorded = sql_->RecordPrune(raised, removed, accepted_before_ms); !recorded)
     return Error{recorded.error()};
-  cutoff_ms_ = std::max(cutoff_ms_, accepted_before_ms);
   for (const auto& [stream, floor] : raised) {
-    floor_[stream] = floor;
     auto& runs = runs_[stream];
     while (!runs.empty() && runs.front().last <= floor) runs.pop_front();
     if (!runs.empty() && runs.front().first <= floor) runs.front().first = floor + 1;

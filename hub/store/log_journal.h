@@ -139,10 +139,8 @@ class LogJournal final : public core::Journal {
   std::deque<Record> records_;  // in order of record number and of position
   std::unordered_map<std::string, std::deque<Run>> runs_;
   SeqMap last_seq_;
-  SeqMap floor_;
   KeyIndex keys_;
   int64_t next_position_ = 1;
-  int64_t cutoff_ms_ = 0;
   std::map<uint64_t, uint64_t> segment_live_;  // live messages per segment
   std::deque<Pending> pending_;
   // Reused by Append: the head being built and its encoding.

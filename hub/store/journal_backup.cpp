@@ -121,6 +121,13 @@ Result<std::string> BackupJournal(const std::string& path, const std::string& de
   if (!fs::exists(path, ec)) return Error{"there is no journal at " + path};
   if (fs::exists(dest, ec) || fs::exists(dest_log, ec))
     return Error{dest + " (or " + dest_log.string() + ") exists already: name a new file"};
+  // Whatever stops the backup removes the part of the copy already made: half a copy must
+  // never pass for a backup, and its name stays free for the next try.
+  auto abandon = [&](const std::string& why) {
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(dest + suffix, ec);
+    fs::remove_all(dest_log, ec);
+    return Error{why};
+  };
   const bool has_log = fs::is_directory(log, ec);
   Staging staging;
   std::set<std::string> linked;
@@ -132,33 +139,42 @@ Result<std::string> BackupJournal(const std::string& path, const std::string& de
                    " (the backup needs the log's own filesystem for hard links)"};
     if (auto s = LinkSegments(log, staging.dir, linked); !s) return Error{s.error()};
   }
-  if (auto s = CopySqlite(path, dest); !s) {
-    fs::remove(dest, ec);
-    return Error{s.error()};
-  }
+  if (auto s = CopySqlite(path, dest); !s) return abandon(s.error());
   if (has_log) {
-    if (auto s = LinkSegments(log, staging.dir, linked); !s) return Error{s.error()};
+    if (auto s = LinkSegments(log, staging.dir, linked); !s) return abandon(s.error());
     if (!fs::create_directory(dest_log, ec))
-      return Error{"cannot create " + dest_log.string() + ": " + ec.message()};
+      return abandon("cannot create " + dest_log.string() + ": " + ec.message());
     for (const auto& name : linked) {
-      if (auto s = CopySynced(staging.dir / name, dest_log / name); !s) return Error{s.error()};
+      if (auto s = CopySynced(staging.dir / name, dest_log / name); !s) return abandon(s.error());
     }
-    if (!SyncDir(dest_log)) return Error{Errno("cannot sync " + dest_log.string())};
+    if (!SyncDir(dest_log)) return abandon(Errno("cannot sync " + dest_log.string()));
   }
   const fs::path parent = fs::path(dest).parent_path();
   if (!SyncDir(parent.empty() ? fs::path(".") : parent))
-    return Error{Errno("cannot sync the directory of " + dest)};
-  // The check: open the copy as the hub would (integrity, every record, every stream).
+    return abandon(Errno("cannot sync the directory of " + dest));
+  // The check: open the copy as the hub would (integrity, every record, every stream), and
+  // read every envelope of its log against its record's hash. A copy that fails holds the
+  // journal's own damage.
+  auto failed = [&](const std::string& why) {
+    return abandon("the copy " + dest + " failed its check and was removed: " + why +
+                   " (the journal itself holds this damage: see docs/operations.md, \"Backup "
+                   "and restore\")");
+  };
   uint64_t messages = 0;
   {
-    auto copy = OpenJournal(dest);
-    if (!copy) return Error{"the copy " + dest + " does not open: " + copy.error()};
+    JournalOptions check;
+    check.log_verify_bodies = true;
+    auto copy = OpenJournal(dest, check);
+    if (!copy) return failed(copy.error());
     auto scanned = (*copy)->ScanMessages([&](const core::StoredMessage&) { ++messages; }, 0);
-    if (!scanned) return Error{"the copy " + dest + " cannot be read: " + scanned.error()};
+    if (!scanned) {
+      copy->reset();
+      return failed(scanned.error());
+    }
   }
   return "backed up " + path + " to " + dest + (has_log ? " and " + dest_log.string() : "") +
-         ": " + std::to_string(messages) + " messages, checked by opening the copy" +
-         (has_log ? " (" + std::to_string(linked.size()) + " log segments)" : "");
+         ": " + std::to_string(messages) + " messages, checked by opening the copy and reading "
+         "every record" + (has_log ? " (" + std::to_string(linked.size()) + " log segments)" : "");
 }
 
 }  // namespace renrakumo::store

@@ -8,8 +8,8 @@
 namespace renrakumo::store {
 
 // Copies the journal at `path` to `dest` (a file that must not exist yet), and a log journal's
-// log (path.log/) to dest.log/, then opens the copy as the hub would (which checks it whole)
-// and says what it holds.
+// log (path.log/) to dest.log/, then opens the copy as the hub would (which checks it whole,
+// here every record's body hash too) and says what it holds.
 //
 // The SQLite file is copied with SQLite's online backup. The log's segments are hard-linked
 // into a staging directory inside the log first, so that retention deleting a segment while

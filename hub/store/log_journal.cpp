@@ -94,6 +94,7 @@ Result<std::unique_ptr<LogJournal>> LogJournal::Open(std::unique_ptr<SqliteJourn
   SegmentLogOpened opened;
   SegmentLogOptions log_options;
   log_options.segment_bytes = options.log_segment_bytes;
+  log_options.verify_bodies = options.log_verify_bodies;
   auto log = SegmentLog::Open(LogDir(path), log_options, visit, &opened);
   if (!log) return Error{log.error()};
   j.log_ = std::move(*log);

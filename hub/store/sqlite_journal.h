@@ -72,6 +72,9 @@ struct JournalOptions {
   CheckpointOptions checkpoint;
   JournalEngine engine = JournalEngine::kSqlite;
   uint64_t log_segment_bytes = uint64_t{64} << 20;  // the log engine's segment files
+  // The log engine checks every record's body hash at open, not only the last segment's (it
+  // reads the whole log): what a backup's check does.
+  bool log_verify_bodies = false;
 };
 
 // Walks the audit trail of the journal at path and checks every entry's hash and its link to

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -389,6 +390,41 @@ TEST_F(LogJournalTest, ABackupOfAnOpenJournalOpensWithEverythingStoredBeforeIt) 
     EXPECT_EQ((*copy)->Find("node.a", "m39")->envelope, std::string(600, 'b'));
     EXPECT_EQ((*copy)->AcknowledgementsOf({"node.a", "m3"}).value().size(), 1u);
   }
+}
+
+// The hub's open reads only the heads of sealed segments; a backup's check reads every body, so
+// an envelope damaged on disk is found when the backup is taken, not when it is restored.
+TEST_F(LogJournalTest, ABackupChecksEveryEnvelopeOfItsCopy) {
+  segment_bytes_ = 4096;
+  {
+    auto journal = OpenLog();
+    ASSERT_TRUE(journal);
+    for (int i = 0; i < 12; ++i)
+      ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m" + std::to_string(i),
+                                                                 {"node.s."}, std::string(900, 'v'))})
+                      .ok());
+  }
+  ASSERT_GT(Segments().size(), 2u);
+  const fs::path first = Segments()[0];
+  std::string bytes;
+  {
+    std::ifstream in(first, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const size_t envelope = bytes.rfind(std::string(900, 'v'));
+  ASSERT_NE(envelope, std::string::npos);
+  bytes[envelope + 450] = 'w';
+  {
+    std::ofstream out(first, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  ASSERT_TRUE(OpenLog()) << "the hub's open does not read sealed bodies";
+  auto backed = BackupJournal(path_, (dir_ / "copy.db").string());
+  ASSERT_FALSE(backed.ok());
+  EXPECT_THAT(backed.error(), HasSubstr("failed its check and was removed"));
+  EXPECT_THAT(backed.error(), HasSubstr("body does not match its hash"));
+  EXPECT_FALSE(fs::exists(dir_ / "copy.db"));
+  EXPECT_FALSE(fs::exists(dir_ / "copy.db.log"));
 }
 
 TEST_F(LogJournalTest, ABackupNeedsAJournalToCopy) {

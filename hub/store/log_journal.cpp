@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "store/sqlite_batches.h"
 #include "store/sqlite_support.h"
 #include "store/wal_syncer.h"
 
@@ -247,18 +248,15 @@ LogJournal::~LogJournal() {
   syncer_.reset();
 }
 
-uint64_t LogJournal::Floor(const std::string& stream) const {
-  const auto& floors = sql_->floors();  // kept by the SQLite side, which stores them
-  const auto it = floors.find(stream);
-  return it == floors.end() ? 0 : it->second;
-}
+// Kept by the SQLite side, which stores the floors.
+uint64_t LogJournal::Floor(const std::string& stream) const { return sql_->FirstSeq(stream) - 1; }
 
 uint64_t LogJournal::LastSeq(const std::string& stream) const {
   const auto it = last_seq_.find(stream);
   return it == last_seq_.end() ? 0 : it->second;
 }
 
-uint64_t LogJournal::FirstSeq(const std::string& stream) const { return Floor(stream) + 1; }
+uint64_t LogJournal::FirstSeq(const std::string& stream) const { return sql_->FirstSeq(stream); }
 
 LogJournal::Record* LogJournal::RecordAt(int64_t position) {
   auto it = std::upper_bound(records_.begin(), records_.end(), position,
@@ -488,13 +486,8 @@ Result<std::optional<core::StoredMessage>> LogJournal::Lookup(std::string_view s
                                    stored.envelope);
         !read)
       return Error{read.error()};
-    for (const auto& delivery : entry.deliveries())
-      if (delivery.seq() > Floor(delivery.stream()))
-        stored.deliveries.push_back(Position{delivery.stream(), delivery.seq()});
-    std::sort(stored.deliveries.begin(), stored.deliveries.end(),
-              [](const Position& a, const Position& b) {
-                return std::tie(a.stream, a.seq) < std::tie(b.stream, b.seq);
-              });
+    stored.deliveries = detail::LiveDeliveries(
+        entry, [this](const std::string& stream) { return Floor(stream); });
     return std::optional<core::StoredMessage>(std::move(stored));
   }
   return std::optional<core::StoredMessage>();
@@ -568,16 +561,7 @@ Result<std::vector<core::StoredDelivery>> LogJournal::Read(const std::string& st
 }
 
 Status LogJournal::SetCursors(std::span<const core::Cursor> cursors) {
-  const std::string count = std::to_string(cursors.size());
-  for (const auto& cursor : cursors) {
-    const uint64_t last = LastSeq(cursor.stream);
-    if (cursor.seq > last)
-      return Error{"journal " + path_ + ": cannot record that node " + cursor.node +
-                   " processed stream " + cursor.stream + " up to sequence " +
-                   std::to_string(cursor.seq) + ": the stream ends at " + std::to_string(last) +
-                   " (none of the " + count + " cursors was stored)"};
-  }
-  return sql_->StoreCursors(cursors);
+  return sql_->StoreCursors(cursors, [this](const std::string& stream) { return LastSeq(stream); });
 }
 
 Result<std::vector<core::Cursor>> LogJournal::CursorsOn(const std::string& stream) {

@@ -4,11 +4,26 @@
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <tuple>
+
 
 #include "store/sqlite_journal.h"
 #include "store/sqlite_support.h"
 
 namespace renrakumo::store::detail {
+
+std::vector<core::Position> LiveDeliveries(
+    const v1::JournalEntry& entry, const std::function<uint64_t(const std::string&)>& floor) {
+  std::vector<core::Position> out;
+  for (const auto& delivery : entry.deliveries())
+    if (delivery.seq() > floor(delivery.stream()))
+      out.push_back(core::Position{delivery.stream(), delivery.seq()});
+  std::sort(out.begin(), out.end(), [](const core::Position& a, const core::Position& b) {
+    return std::tie(a.stream, a.seq) < std::tie(b.stream, b.seq);
+  });
+  return out;
+}
 
 bool ParseDirectory(sqlite3_stmt* statement, int column, v1::JournalBatch& out) {
   const void* data = sqlite3_column_blob(statement, column);

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
+#include "core/journal.h"
 #include "core/result.h"
 #include "renrakumo/v1/journal.pb.h"
 
@@ -43,6 +46,11 @@ inline bool EnvelopeWithin(const v1::JournalEntry& entry, uint64_t stored) {
   return entry.envelope_offset() <= stored &&
          entry.envelope_size() <= stored - entry.envelope_offset();
 }
+
+// A stored entry's deliveries still above their stream's floor, ordered by stream, then seq
+// (what Journal::Find answers; both journals' directories hold JournalEntry).
+std::vector<core::Position> LiveDeliveries(const v1::JournalEntry& entry,
+                                           const std::function<uint64_t(const std::string&)>& floor);
 
 // Parses a batches.directory column; false if the bytes are not a directory.
 bool ParseDirectory(sqlite3_stmt* statement, int column, v1::JournalBatch& out);

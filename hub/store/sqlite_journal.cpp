@@ -355,14 +355,8 @@ Result<std::optional<core::StoredMessage>> SqliteJournal::Lookup(std::string_vie
     detail::EnvelopeReader envelopes(db_.get());
     if (const int rc = envelopes.Read(batch, entry, stored.envelope); rc != SQLITE_OK)
       return EnvelopeError(rc, batch, entry);
-    for (const auto& delivery : entry.deliveries()) {
-      if (delivery.seq() > Floor(delivery.stream()))
-        stored.deliveries.push_back(Position{delivery.stream(), delivery.seq()});
-    }
-    std::sort(stored.deliveries.begin(), stored.deliveries.end(),
-              [](const Position& a, const Position& b) {
-                return std::tie(a.stream, a.seq) < std::tie(b.stream, b.seq);
-              });
+    stored.deliveries = detail::LiveDeliveries(
+        entry, [this](const std::string& stream) { return Floor(stream); });
     return std::optional<core::StoredMessage>(std::move(stored));
   }
   return std::optional<core::StoredMessage>();

@@ -223,8 +223,9 @@ class SqliteJournal final : public core::Journal {
   // row); refuses one that did.
   Status BecomeLogSide();
   const SeqMap& floors() const { return floor_; }
-  // SetCursors without its check against LastSeq() (the log's streams are not known here).
-  Status StoreCursors(std::span<const core::Cursor> cursors);
+  // SetCursors, checked against the caller's streams (the log's are not known here).
+  Status StoreCursors(std::span<const core::Cursor> cursors,
+                      const std::function<uint64_t(const std::string&)>& last_seq);
   // SaveWorkflowSnapshot, covering the positions up to `upto`.
   Status SaveWorkflowSnapshotAt(const std::string& state, int64_t upto);
   // Writes the rows of the log records up to `upto_record`, and that number, in one

@@ -22,10 +22,15 @@ using detail::SqlSeq;
 using detail::StepOnce;
 
 Status SqliteJournal::SetCursors(std::span<const core::Cursor> cursors) {
+  return StoreCursors(cursors, [this](const std::string& stream) { return LastSeq(stream); });
+}
+
+Status SqliteJournal::StoreCursors(std::span<const core::Cursor> cursors,
+                                   const std::function<uint64_t(const std::string&)>& last_seq) {
   if (cursors.empty()) return Ok{};
   const std::string count = std::to_string(cursors.size());
   for (const auto& cursor : cursors) {
-    const uint64_t last = LastSeq(cursor.stream);
+    const uint64_t last = last_seq(cursor.stream);
     if (cursor.seq > last) {
       return Error{"journal " + path_ + ": cannot record that node " + cursor.node +
                    " processed stream " + cursor.stream + " up to sequence " +
@@ -33,12 +38,6 @@ Status SqliteJournal::SetCursors(std::span<const core::Cursor> cursors) {
                    " (none of the " + count + " cursors was stored)"};
     }
   }
-  return StoreCursors(cursors);
-}
-
-Status SqliteJournal::StoreCursors(std::span<const core::Cursor> cursors) {
-  if (cursors.empty()) return Ok{};
-  const std::string count = std::to_string(cursors.size());
   sqlite3_stmt* upsert = statements_.upsert_cursor.get();
   int rc = Begin();
   for (const auto& cursor : cursors) {

@@ -21,6 +21,7 @@ packages=(
   libabsl-dev                       # flat hash table for the journal's in-memory key index
   libxxhash-dev                     # XXH3 checksums of the journal log (header only)
   libssl-dev                        # SHA-256 of the audit trail (libcrypto: SHA instructions)
+  libgoogle-perftools-dev           # TCMalloc, the hub's allocator (libtcmalloc_minimal)
   libyaml-cpp-dev                   # config files
   libcli11-dev                      # command lines
   nlohmann-json3-dev                # listen --json

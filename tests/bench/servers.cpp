@@ -1,6 +1,9 @@
 #include "servers.h"
 
 #include <malloc.h>
+#ifdef RENRAKUMO_WITH_TCMALLOC
+#include <gperftools/malloc_extension.h>
+#endif
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -127,8 +130,15 @@ std::string Requester::Answer(int timeout_ms) {
 }
 
 long HeapBytes() {
+#ifdef RENRAKUMO_WITH_TCMALLOC
+  // glibc's mallinfo2 knows nothing of TCMalloc's heap: ask TCMalloc what is in use.
+  size_t bytes = 0;
+  MallocExtension::instance()->GetNumericProperty("generic.current_allocated_bytes", &bytes);
+  return static_cast<long>(bytes);
+#else
   const struct mallinfo2 m = mallinfo2();
   return static_cast<long>(m.uordblks + m.hblkhd);
+#endif
 }
 
 }  // namespace renrakumo::bench

@@ -254,6 +254,40 @@ TEST_F(LogJournalTest, DeferredSyncsCoverTheLogAndTheSqliteSide) {
   EXPECT_TRUE(journal->Find("node.a", "m1").has_value());
 }
 
+// A sync after appends alone leaves the WAL alone (its fdatasync is a disk flush of its own);
+// one after an SQLite commit still syncs it. The WAL is moved away meanwhile: SQLite writes on
+// through its open descriptor, and only a sync that opens the WAL by name fails.
+TEST_F(LogJournalTest, ASyncSkipsTheWalOnlyWhenSqliteCommittedNothingSinceTheLastOne) {
+  auto journal = OpenLog();
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->DeferSyncs());
+  ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 0}}).ok());
+  ASSERT_TRUE(SyncAll(*journal));
+  const std::string wal = path_ + "-wal";
+  ASSERT_TRUE(fs::exists(wal));
+  fs::rename(wal, wal + ".moved");
+  auto wait = [&] {  // until the sync covers everything, or fails
+    journal->StartSync();
+    const uint64_t written = journal->written();
+    pollfd ready{journal->sync_fd(), POLLIN, 0};
+    while (journal->durable() < written && !journal->sync_failure()) {
+      if (poll(&ready, 1, 10000) < 1) return false;
+      uint64_t count = 0;
+      if (read(journal->sync_fd(), &count, sizeof count) != static_cast<ssize_t>(sizeof count))
+        return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
+  ASSERT_TRUE(wait());
+  EXPECT_FALSE(journal->sync_failure().has_value()) << *journal->sync_failure();
+  ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 1}}).ok());
+  ASSERT_TRUE(wait());
+  ASSERT_TRUE(journal->sync_failure().has_value()) << "the cursor's commit must sync the WAL";
+  EXPECT_THAT(*journal->sync_failure(), HasSubstr(wal));
+  fs::rename(wal + ".moved", wal);
+}
+
 // The log keeps what retention removed until its whole segment goes: open must know, from the
 // floors and the cutoff in SQLite, which of the stored records' messages are gone.
 TEST_F(LogJournalTest, PrunedMessagesStayGoneAfterReopeningWhileTheirSegmentRemains) {

@@ -761,18 +761,27 @@ bool LogJournal::DeferSyncs() {
     return false;
   }
   wal_path_ = *wal;
-  // Until now SQLite synced its own commits.
+  // Until now every append and every commit synced itself.
+  log_appends_synced_ = log_appends_;
+  log_appends_asked_.store(log_appends_, std::memory_order_relaxed);
   sql_written_synced_ = sql_->written();
   sql_written_asked_.store(sql_written_synced_, std::memory_order_relaxed);
   auto syncer = WalSyncer::Start("journal " + path_, [this]() -> std::optional<std::string> {
+    // Every append or commit counted below finished before it was counted, so the fdatasync
+    // after the load covers it; a later one is synced by the sync asked for after it.
+    const uint64_t appends = log_appends_asked_.load(std::memory_order_acquire);
+    const uint64_t commits = sql_written_asked_.load(std::memory_order_acquire);
     // The log first: the WAL's rows copy only records already durable.
-    if (auto synced = log_->Sync(); !synced) return synced.error();
-    // Every commit counted here finished before it was counted, so the fdatasync below
-    // covers it; one made later is synced by the sync asked for after it.
-    const uint64_t asked = sql_written_asked_.load(std::memory_order_acquire);
-    if (asked == sql_written_synced_) return std::nullopt;
-    if (auto failed = WalSyncer::SyncWal(wal_path_, wal_inode_)) return failed;
-    sql_written_synced_ = asked;
+    if (appends != log_appends_synced_) {
+      if (auto synced = log_->Sync(); !synced) return synced.error();
+      log_appends_synced_ = appends;
+      log_flushes_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (commits != sql_written_synced_) {
+      if (auto failed = WalSyncer::SyncWal(wal_path_, wal_inode_)) return failed;
+      sql_written_synced_ = commits;
+      wal_flushes_.fetch_add(1, std::memory_order_relaxed);
+    }
     return std::nullopt;
   });
   if (!syncer) {
@@ -798,6 +807,7 @@ void LogJournal::StartSync() {
   if (!syncer_) return;
   const uint64_t generation = written();
   sync_marks_.emplace_back(generation, log_->next_record() - 1);
+  log_appends_asked_.store(log_appends_, std::memory_order_release);
   sql_written_asked_.store(sql_->written(), std::memory_order_release);
   syncer_->Request(generation);
 }

@@ -85,6 +85,15 @@ class LogJournal final : public core::Journal {
   // Copies the rows of durable records into SQLite: all of them when idle, else in bulk.
   void OnDurable(bool idle) override;
 
+  // Deferred syncs that flushed the log's segment, and the WAL (each skips a file with
+  // nothing new since its last flush).
+  struct Flushes {
+    uint64_t log = 0, wal = 0;
+  };
+  Flushes flushes() const {
+    return {log_flushes_.load(std::memory_order_relaxed), wal_flushes_.load(std::memory_order_relaxed)};
+  }
+
   // Records copied into SQLite so far (tests).
   int64_t materialized_upto() const { return sql_->log_state()->materialized_upto; }
   const SegmentLog& log() const { return *log_; }
@@ -156,11 +165,15 @@ class LogJournal final : public core::Journal {
   std::unique_ptr<WalSyncer> syncer_;
   std::string wal_path_;
   uint64_t wal_inode_ = 0;     // used by the sync thread only
-  // SQLite's commit count when the last sync was asked for (set by the loop), and when the
-  // WAL was last synced (the sync thread's): a sync with no commit since skips the WAL's
-  // fdatasync, a disk flush of its own. Under a storm that is 63 syncs in 64.
+  // Appends to the log and SQLite commits when the last sync was asked for (set by the loop),
+  // and when each file was last synced (the sync thread's): a file with nothing new skips its
+  // fdatasync, a disk flush of its own. Under a storm the WAL has nothing new in 63 syncs of
+  // 64; while a node catches up, its stream acks commit to SQLite and append nothing.
+  std::atomic<uint64_t> log_appends_asked_{0};
   std::atomic<uint64_t> sql_written_asked_{0};
+  uint64_t log_appends_synced_ = 0;
   uint64_t sql_written_synced_ = 0;
+  std::atomic<uint64_t> log_flushes_{0}, wal_flushes_{0};
   uint64_t log_appends_ = 0;
   uint64_t uncounted_writes_ = 0;  // SQLite commits of the bulk copy: not waited for
   uint64_t durable_before_deferral_ = 0;

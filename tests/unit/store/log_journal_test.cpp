@@ -254,15 +254,23 @@ TEST_F(LogJournalTest, DeferredSyncsCoverTheLogAndTheSqliteSide) {
   EXPECT_TRUE(journal->Find("node.a", "m1").has_value());
 }
 
-// A sync after appends alone leaves the WAL alone (its fdatasync is a disk flush of its own);
-// one after an SQLite commit still syncs it. The WAL is moved away meanwhile: SQLite writes on
-// through its open descriptor, and only a sync that opens the WAL by name fails.
-TEST_F(LogJournalTest, ASyncSkipsTheWalOnlyWhenSqliteCommittedNothingSinceTheLastOne) {
+// Each fdatasync is a disk flush of its own: a sync flushes only the files written since the
+// last one. The WAL is moved away meanwhile: SQLite writes on through its open descriptor, and
+// only a sync that opens the WAL by name fails, so the skip is seen, not only counted.
+TEST_F(LogJournalTest, ASyncFlushesOnlyTheFilesWrittenSinceTheLastOne) {
   auto journal = OpenLog();
   ASSERT_TRUE(journal);
+  auto* log_journal = dynamic_cast<LogJournal*>(journal.get());
+  ASSERT_NE(log_journal, nullptr);
   ASSERT_TRUE(journal->DeferSyncs());
+  ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m0", {"node.s."})}).ok());
+  ASSERT_TRUE(SyncAll(*journal));
+  EXPECT_EQ(log_journal->flushes().log, 1u);
+  EXPECT_EQ(log_journal->flushes().wal, 0u) << "the append wrote nothing to SQLite";
   ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 0}}).ok());
   ASSERT_TRUE(SyncAll(*journal));
+  EXPECT_EQ(log_journal->flushes().log, 1u) << "the cursor wrote nothing to the log";
+  EXPECT_EQ(log_journal->flushes().wal, 1u);
   const std::string wal = path_ + "-wal";
   ASSERT_TRUE(fs::exists(wal));
   fs::rename(wal, wal + ".moved");
@@ -281,6 +289,8 @@ TEST_F(LogJournalTest, ASyncSkipsTheWalOnlyWhenSqliteCommittedNothingSinceTheLas
   ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
   ASSERT_TRUE(wait());
   EXPECT_FALSE(journal->sync_failure().has_value()) << *journal->sync_failure();
+  EXPECT_EQ(log_journal->flushes().log, 2u);
+  EXPECT_EQ(log_journal->flushes().wal, 1u);
   ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 1}}).ok());
   ASSERT_TRUE(wait());
   ASSERT_TRUE(journal->sync_failure().has_value()) << "the cursor's commit must sync the WAL";

@@ -33,7 +33,7 @@ struct Options {
   size_t storm_msgs = 100000;
   // Baseline-then-hub pairs per storm; the table shows the pair with the median ratio. On this
   // shared machine one pair's ratio moves by +-10% with whatever else runs.
-  size_t storm_rounds = 3;
+  size_t storm_rounds = 5;
   size_t window = 8;
   std::vector<size_t> fanout = {1000, 5000};
   size_t catchup = 100000;

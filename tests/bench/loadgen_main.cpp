@@ -117,6 +117,9 @@ struct CpuSnapshot {
   int64_t agent_ns = 0;
   int64_t agent_switches = 0;  // context switches of every thread of the agent
   int64_t tcp_out_segs = 0;  // the machine's (network namespace's) TCP segments sent
+  // The machine's CPU time from /proc/stat, in clock ticks: all of it, idle (idle + iowait),
+  // and stolen by the hypervisor for other guests.
+  int64_t machine_ticks = 0, idle_ticks = 0, steal_ticks = 0;
 };
 
 // Voluntary plus involuntary context switches of one thread (/proc/<pid>/task/<tid>).
@@ -141,6 +144,15 @@ CpuSnapshot TakeCpuSnapshot(pid_t agent) {
     const int tid = std::stoi(entry.path().filename().string());
     snap.threads[tid] = {name, ns};
     snap.switches[tid] = ContextSwitches(entry.path());
+  }
+  std::ifstream proc_stat("/proc/stat");
+  std::string cpu;
+  int64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0;
+  if (proc_stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal &&
+      cpu == "cpu") {
+    snap.machine_ticks = user + nice + system + idle + iowait + irq + softirq + steal;
+    snap.idle_ticks = idle + iowait;
+    snap.steal_ticks = steal;
   }
   std::ifstream snmp("/proc/net/snmp");
   std::vector<std::string> header;
@@ -196,7 +208,18 @@ std::string CpuSplit(const CpuSnapshot& before, const CpuSnapshot& after, size_t
                     static_cast<double>(messages),
                 static_cast<double>(after.tcp_out_segs - before.tcp_out_segs) /
                     static_cast<double>(messages));
-  return out + buf;
+  out += buf;
+  // Idle CPU means the servers' path waited on itself (hand-offs, the disk), not on the CPU;
+  // stolen time is the hypervisor running other guests on these vCPUs.
+  if (const int64_t ticks = after.machine_ticks - before.machine_ticks; ticks > 0) {
+    std::snprintf(buf, sizeof buf, "; machine %.0f%% idle, %.0f%% stolen",
+                  100.0 * static_cast<double>(after.idle_ticks - before.idle_ticks) /
+                      static_cast<double>(ticks),
+                  100.0 * static_cast<double>(after.steal_ticks - before.steal_ticks) /
+                      static_cast<double>(ticks));
+    out += buf;
+  }
+  return out;
 }
 
 double Percentile(std::vector<double> v, double p) {

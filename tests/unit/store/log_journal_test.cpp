@@ -66,12 +66,14 @@ class LogJournalTest : public JournalTest {
   }
 
   // Starts a sync and waits, as the hub's loop does (poll on sync_fd), until it covers
-  // everything written so far.
+  // everything written so far, or fails.
   static ::testing::AssertionResult SyncAll(core::Journal& journal) {
     journal.StartSync();
     const uint64_t written = journal.written();
     pollfd ready{journal.sync_fd(), POLLIN, 0};
     while (journal.durable() < written) {
+      if (auto failed = journal.sync_failure())
+        return ::testing::AssertionFailure() << "the sync failed: " << *failed;
       if (poll(&ready, 1, 10000) < 1) return ::testing::AssertionFailure() << "the sync did not finish";
       uint64_t count = 0;
       if (read(journal.sync_fd(), &count, sizeof count) != static_cast<ssize_t>(sizeof count))
@@ -274,25 +276,12 @@ TEST_F(LogJournalTest, ASyncFlushesOnlyTheFilesWrittenSinceTheLastOne) {
   const std::string wal = path_ + "-wal";
   ASSERT_TRUE(fs::exists(wal));
   fs::rename(wal, wal + ".moved");
-  auto wait = [&] {  // until the sync covers everything, or fails
-    journal->StartSync();
-    const uint64_t written = journal->written();
-    pollfd ready{journal->sync_fd(), POLLIN, 0};
-    while (journal->durable() < written && !journal->sync_failure()) {
-      if (poll(&ready, 1, 10000) < 1) return false;
-      uint64_t count = 0;
-      if (read(journal->sync_fd(), &count, sizeof count) != static_cast<ssize_t>(sizeof count))
-        return false;
-    }
-    return true;
-  };
   ASSERT_TRUE(journal->Append(std::vector<Commit>{MakeCommit("node.a", "m1", {"node.s."})}).ok());
-  ASSERT_TRUE(wait());
-  EXPECT_FALSE(journal->sync_failure().has_value()) << *journal->sync_failure();
+  ASSERT_TRUE(SyncAll(*journal));
   EXPECT_EQ(log_journal->flushes().log, 2u);
   EXPECT_EQ(log_journal->flushes().wal, 1u);
   ASSERT_TRUE(journal->SetCursors(std::vector<core::Cursor>{{"node.x", "node.s.", 1}}).ok());
-  ASSERT_TRUE(wait());
+  EXPECT_FALSE(SyncAll(*journal));
   ASSERT_TRUE(journal->sync_failure().has_value()) << "the cursor's commit must sync the WAL";
   EXPECT_THAT(*journal->sync_failure(), HasSubstr(wal));
   fs::rename(wal + ".moved", wal);

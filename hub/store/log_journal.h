@@ -24,7 +24,6 @@
 #pragma once
 
 #include <atomic>
-
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -91,7 +90,8 @@ class LogJournal final : public core::Journal {
     uint64_t log = 0, wal = 0;
   };
   Flushes flushes() const {
-    return {log_flushes_.load(std::memory_order_relaxed), wal_flushes_.load(std::memory_order_relaxed)};
+    return {log_flushes_.load(std::memory_order_relaxed),
+            wal_flushes_.load(std::memory_order_relaxed)};
   }
 
   // Records copied into SQLite so far (tests).

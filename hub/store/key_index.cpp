@@ -38,10 +38,17 @@ std::vector<int64_t> KeyIndex::Positions(uint64_t hash) const {
   return out;
 }
 
-Result<std::optional<DuplicateKey>> FindDuplicateKey(
-    std::span<const core::Commit> batch, const std::vector<uint64_t>& hashes,
-    const KeyIndex& keys, const std::function<Result<bool>(const core::Commit&)>& stored) {
-  using Found = std::optional<DuplicateKey>;
+std::optional<Error> RefuseDuplicateKeys(std::span<const core::Commit> batch,
+                                         const std::vector<uint64_t>& hashes, const KeyIndex& keys,
+                                         const StoredLookup& lookup,
+                                         const std::string& journal_path,
+                                         const std::function<std::string()>& of_batch) {
+  auto refuse = [&](size_t index, const char* where) {
+    const core::Commit& commit = batch[index];
+    return Error{"journal " + journal_path + ": cannot store message " + commit.message_id +
+                 " from " + commit.sender + of_batch() + ": UNIQUE constraint failed: it is " +
+                 where + ". A sender must not reuse a message id"};
+  };
   std::vector<std::pair<uint64_t, size_t>> sorted;
   sorted.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) sorted.emplace_back(hashes[i], i);
@@ -51,17 +58,16 @@ Result<std::optional<DuplicateKey>> FindDuplicateKey(
       const auto& a = batch[sorted[j - 1].second];
       const auto& b = batch[sorted[k].second];
       if (a.sender == b.sender && a.message_id == b.message_id)
-        return Found(DuplicateKey{std::max(sorted[j - 1].second, sorted[k].second),
-                                  "twice in the batch"});
+        return refuse(std::max(sorted[j - 1].second, sorted[k].second), "twice in the batch");
     }
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!keys.Contains(hashes[i])) continue;
-    auto found = stored(batch[i]);
-    if (!found) return Error{found.error()};
-    if (*found) return Found(DuplicateKey{i, "already in the journal"});
+    auto found = lookup(batch[i].sender, batch[i].message_id);
+    if (!found) return Error{found.error() + of_batch()};
+    if (found->has_value()) return refuse(i, "already in the journal");
   }
-  return Found();
+  return std::nullopt;
 }
 
 }  // namespace renrakumo::store

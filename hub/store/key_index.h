@@ -17,6 +17,8 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -47,18 +49,20 @@ class KeyIndex {
   std::unordered_multimap<uint64_t, int64_t> more_;  // second and later positions of a hash
 };
 
-// A key of the batch that may not be stored (what a UNIQUE constraint would refuse).
-struct DuplicateKey {
-  size_t index;       // the commit of the batch: the later of two equal ones
-  const char* where;  // "twice in the batch" or "already in the journal"
-};
+// A stored message looked up by its key (sender, message id): nullopt if there is none, or an
+// Error if a candidate could not be read.
+using StoredLookup = std::function<Result<std::optional<core::StoredMessage>>(
+    std::string_view sender, std::string_view message_id)>;
 
-// Both journals' check before Append: a key twice in the batch (its hashes sorted, equal
-// neighbours' keys compared: no allocation per message), or a key already stored (`keys`
-// names the candidates, `stored(commit)` confirms one by reading it; its Error stops the
-// check). hashes[i] is KeyHash of batch[i].
-Result<std::optional<DuplicateKey>> FindDuplicateKey(
-    std::span<const core::Commit> batch, const std::vector<uint64_t>& hashes,
-    const KeyIndex& keys, const std::function<Result<bool>(const core::Commit&)>& stored);
+// Both journals' check before Append: why the batch may not be stored because a key is in it
+// twice (its hashes sorted, equal neighbours' keys compared: no allocation per message) or is
+// already stored (`keys` names the candidates, `lookup` confirms one by reading it; its Error
+// stops the check and is returned), or nullopt. hashes[i] is KeyHash of batch[i]. The refusal
+// names the journal at `journal_path` and ends with of_batch(), called only when refusing.
+std::optional<Error> RefuseDuplicateKeys(std::span<const core::Commit> batch,
+                                         const std::vector<uint64_t>& hashes, const KeyIndex& keys,
+                                         const StoredLookup& lookup,
+                                         const std::string& journal_path,
+                                         const std::function<std::string()>& of_batch);
 
 }  // namespace renrakumo::store

@@ -285,24 +285,6 @@ Result<const v1::JournalRecord*> LogJournal::Head(const Record& record) {
   return &cached_head_;
 }
 
-std::optional<Error> LogJournal::Duplicate(std::span<const core::Commit> batch,
-                                           const std::vector<uint64_t>& hashes,
-                                           const std::string& of_batch) {
-  auto refuse = [&](const core::Commit& commit, const std::string& where) {
-    return Error{"journal " + path_ + ": cannot store message " + commit.message_id + " from " +
-                 commit.sender + of_batch + ": UNIQUE constraint failed: it is " + where +
-                 ". A sender must not reuse a message id"};
-  };
-  auto found = FindDuplicateKey(batch, hashes, keys_, [&](const core::Commit& c) -> Result<bool> {
-    auto stored = Lookup(c.sender, c.message_id);
-    if (!stored) return Error{stored.error()};
-    return stored.value().has_value();
-  });
-  if (!found) return Error{found.error() + of_batch};
-  if (*found) return refuse(batch[(*found)->index], (*found)->where);
-  return std::nullopt;
-}
-
 Result<std::vector<std::vector<Position>>> LogJournal::Append(
     std::span<const core::Commit> batch, std::span<const core::AuditEntry> audit) {
   std::vector<std::vector<Position>> positions;
@@ -314,7 +296,11 @@ Result<std::vector<std::vector<Position>>> LogJournal::Append(
   std::vector<uint64_t> hashes;
   hashes.reserve(batch.size());
   for (const auto& commit : batch) hashes.push_back(SqliteJournal::KeyHash(commit.sender, commit.message_id));
-  if (auto duplicate = Duplicate(batch, hashes, of_batch())) return *duplicate;
+  if (auto duplicate = RefuseDuplicateKeys(
+          batch, hashes, keys_,
+          [this](std::string_view sender, std::string_view id) { return Lookup(sender, id); },
+          path_, of_batch))
+    return *duplicate;
 
   v1::JournalRecord& head = building_;
   // Field by field: Clear() would free the directory with its entries, which are kept for

@@ -131,8 +131,6 @@ class LogJournal final : public core::Journal {
   Result<const v1::JournalRecord*> Head(const Record& record);
   Result<std::optional<core::StoredMessage>> Lookup(std::string_view sender,
                                                     std::string_view message_id);
-  std::optional<Error> Duplicate(std::span<const core::Commit> batch,
-                                 const std::vector<uint64_t>& hashes, const std::string& of_batch);
   // At open: adds a record's messages to the in-memory indexes (Append does the same from
   // what it built); an Error if the record contradicts what came before it (only possible if
   // the files were edited).

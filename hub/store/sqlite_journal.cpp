@@ -125,7 +125,11 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
   std::vector<uint64_t> hashes;
   hashes.reserve(batch.size());
   for (const auto& commit : batch) hashes.push_back(KeyHash(commit.sender, commit.message_id));
-  if (auto duplicate = Duplicate(batch, hashes, of_batch())) return *duplicate;
+  if (auto duplicate = RefuseDuplicateKeys(
+          batch, hashes, keys_,
+          [this](std::string_view sender, std::string_view id) { return Lookup(sender, id); },
+          path_, of_batch))
+    return *duplicate;
   if (Begin() != SQLITE_DONE) return Failure("cannot start a transaction" + of_batch());
   // The batch's sequence numbers live in `pending`, and its keys in `hashes`, until COMMIT
   // succeeds: a failed batch leaves last_seq_, keys_ and next_position_ as they were, so
@@ -171,24 +175,6 @@ Result<std::vector<std::vector<Position>>> SqliteJournal::Append(
     keys_.Insert(hashes[i], next_position_ + static_cast<int64_t>(i));
   next_position_ += static_cast<int64_t>(batch.size());
   return positions;
-}
-
-std::optional<Error> SqliteJournal::Duplicate(std::span<const core::Commit> batch,
-                                              const std::vector<uint64_t>& hashes,
-                                              const std::string& of_batch) {
-  auto refuse = [&](const core::Commit& commit, const std::string& where) {
-    return Error{"journal " + path_ + ": cannot store message " + commit.message_id + " from " +
-                 commit.sender + of_batch + ": UNIQUE constraint failed: it is " + where + ". " +
-                 detail::Advice(SQLITE_CONSTRAINT)};
-  };
-  auto found = FindDuplicateKey(batch, hashes, keys_, [&](const core::Commit& c) -> Result<bool> {
-    auto stored = Lookup(c.sender, c.message_id);
-    if (!stored) return Error{stored.error()};
-    return stored.value().has_value();
-  });
-  if (!found) return Error{found.error() + of_batch};
-  if (*found) return refuse(batch[(*found)->index], (*found)->where);
-  return std::nullopt;
 }
 
 int SqliteJournal::WriteCommit(const core::Commit& commit, uint32_t index, SeqMap& pending,

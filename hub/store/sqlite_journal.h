@@ -264,10 +264,6 @@ class SqliteJournal final : public core::Journal {
   // or an Error if a candidate row could not be read.
   Result<std::optional<core::StoredMessage>> Lookup(std::string_view sender,
                                                     std::string_view message_id);
-  // Why the batch may not be stored because a key is already in the journal or twice in the
-  // batch (what the UNIQUE constraint used to say), or nullopt.
-  std::optional<Error> Duplicate(std::span<const core::Commit> batch,
-                                 const std::vector<uint64_t>& hashes, const std::string& of_batch);
   // Prune's steps inside its transaction; SQLITE_DONE or the SQLite error code.
   int PruneStream(const std::string& stream, uint64_t upto, int64_t accepted_before_ms,
                   SeqMap& floors, std::set<int64_t>& touched, uint64_t& removed);

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
+#include <google/protobuf/arena.h>
 #include <zmq.hpp>
 
 #include "core/journal.h"
@@ -61,6 +62,7 @@ class Hub {
   const Counters& counters() const { return counters_; }
 
  private:
+  static google::protobuf::ArenaOptions EnvelopeArenaOptions();
   // A reply waiting for its batch to commit.
   struct PendingAccept {
     std::string routing_id;
@@ -150,7 +152,10 @@ class Hub {
   Counters counters_;
 
   std::vector<core::Commit> batch_;
-  std::vector<v1::Envelope> batch_envelopes_;  // batch_[i] parsed once, for the workflow
+  // batch_[i] parsed once, for the workflow, on an arena that is emptied when a submit finds
+  // no batch open: a storm's envelopes are bump-allocated and never freed one by one.
+  google::protobuf::Arena envelope_arena_{EnvelopeArenaOptions()};
+  std::vector<v1::Envelope*> batch_envelopes_;
   std::vector<PendingAccept> pending_;
   std::unordered_map<std::string, size_t> batch_index_;  // sender + '\n' + message id → commit
   std::unordered_map<std::string, int64_t> last_seen_ms_;  // node id → last request time

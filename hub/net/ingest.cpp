@@ -76,6 +76,13 @@ core::AuditEntry AcceptedEntry(const std::vector<core::Commit>& batch) {
 
 }  // namespace
 
+google::protobuf::ArenaOptions Hub::EnvelopeArenaOptions() {
+  google::protobuf::ArenaOptions o;
+  o.start_block_size = 64 * 1024;  // ~50 envelopes of a report storm's 1 KiB
+  o.max_block_size = 256 * 1024;
+  return o;
+}
+
 void Hub::DrainIngest() {
   const uint32_t max_batch = options_.config.limits().max_batch();
   for (uint32_t n = 0; n < max_batch && batch_.size() < max_batch; ++n) {
@@ -235,7 +242,9 @@ std::optional<core::Rejection> Hub::CheckSignature(const v1::Node& node, const v
 
 void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint64_t request_id,
                        std::string envelope_bytes) {
-  v1::Envelope env;
+  // Nothing in the arena is referred to once the last batch went in.
+  if (batch_envelopes_.empty()) envelope_arena_.Reset();
+  v1::Envelope& env = *google::protobuf::Arena::CreateMessage<v1::Envelope>(&envelope_arena_);
   if (!env.ParseFromString(envelope_bytes)) {
     Reject(routing_id, request_id, "", v1::REJECT_MALFORMED,
            "the submitted envelope is not a renrakumo.v1.Envelope protobuf");
@@ -322,7 +331,7 @@ void Hub::HandleSubmit(const std::string& routing_id, const v1::Node& node, uint
     commit.ack = core::Acknowledgement{*refers_to, node.id(), env.acknowledgement().state(),
                                        commit.accepted_at_ms, env.acknowledgement().comment()};
   batch_.push_back(std::move(commit));
-  batch_envelopes_.push_back(std::move(env));
+  batch_envelopes_.push_back(&env);
 }
 
 void Hub::HandleStreamAck(const std::string& routing_id, const v1::Node& node,
@@ -403,7 +412,7 @@ void Hub::CommitBatch() {
         }());
       Publish(c, (*positions)[i]);
       if (const v1::Node* sender = options_.topology->node(c.sender))
-        ApplyWorkflow(*sender, batch_envelopes_[i], c.accepted_at_ms);
+        ApplyWorkflow(*sender, *batch_envelopes_[i], c.accepted_at_ms);
     }
   }
   batch_.clear();

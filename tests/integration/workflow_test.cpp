@@ -5,6 +5,10 @@
 
 #include <sqlite3.h>
 
+#include <set>
+#include <string>
+#include <vector>
+
 #include "config/signing.h"
 #include "network.h"
 #include "renrakumo/v1/workflow.pb.h"
@@ -48,6 +52,38 @@ TEST(Workflow, APrecursorWithOnlyAPortScanIsRejectedCitingNoteOne) {
   env.set_message_id("r2");
   env.mutable_report()->add_evidence(v1::EVIDENCE_SNIFFER_ON_GATEWAY);
   EXPECT_TRUE(carrier->Submit(env)->accepted);
+}
+
+// A busy operator's reports arrive pipelined, so the hub decides many of them in one batch
+// and applies the workflow to each once the batch is stored: every accepted report opens its
+// own incident and reaches the ministry once, a refused one among them changes nothing, and a
+// retry inside the burst is answered without a second incident.
+TEST(Workflow, EachReportOfAPipelinedBurstOpensItsOwnIncident) {
+  TestNetwork net;
+  std::vector<v1::Envelope> burst;
+  for (int i = 0; i < 40; ++i) burst.push_back(MakeReport("burst-" + std::to_string(i)));
+  auto refused = Report("burst-refused", "inc-refused", v1::SITUATION_PRECURSOR,
+                        v1::LIKELIHOOD_NEGLIGIBLE);
+  refused.mutable_report()->add_evidence(v1::EVIDENCE_ATTACK_NOTICE);
+  burst.insert(burst.begin() + 20, refused);
+  burst.push_back(burst[5]);  // the same message again: answered as a duplicate
+  EXPECT_EQ(SubmitMany(net, "carrier-a", burst), 41u);  // all but the refused one
+
+  auto list = net.Connect("carrier-a")->Incidents({});
+  ASSERT_TRUE(list) << list.error();
+  std::set<std::string> incidents;
+  for (const auto& record : list->incidents()) {
+    incidents.insert(record.incident_id());
+    EXPECT_EQ(record.cell().situation(), v1::SITUATION_SERIOUS_FAILURE) << record.key();
+    ASSERT_GE(record.history_size(), 1) << record.key();
+    EXPECT_EQ(record.history(0).by(), "carrier-a");
+  }
+  EXPECT_EQ(list->incidents_size(), 40);
+  EXPECT_EQ(incidents.size(), 40u);
+  EXPECT_EQ(incidents.count("inc-refused"), 0u);
+  EXPECT_EQ(incidents.count("inc-burst-0"), 1u);
+  EXPECT_EQ(incidents.count("inc-burst-39"), 1u);
+  EXPECT_EQ(Drain(*net.Connect("mic")).size(), 40u);
 }
 
 // A minor failure whose impact meets the statutory threshold of a serious one (note 2): the

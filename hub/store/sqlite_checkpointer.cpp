@@ -1,6 +1,7 @@
 // The journal's background checkpointer (see sqlite_checkpointer.h).
 #include "store/sqlite_checkpointer.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
@@ -75,6 +76,7 @@ uint64_t Checkpointer::completed() const {
 }
 
 void Checkpointer::Run() {
+  pthread_setname_np(pthread_self(), "wal checkpoint");  // for `top -H` and `perf`
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stop_ || requested_ > served_ || wal_pages_ >= trigger_pages_; });

@@ -5,8 +5,10 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,30 @@ std::vector<core::Commit> Report(int n) {
   return {MakeCommit("node.a", "m" + std::to_string(n), {"node.s."}, std::string(500, 'r'))};
 }
 
+// The names of this process's threads, as /proc (and so `top -H` and `perf`) shows them.
+std::vector<std::string> ThreadNames() {
+  std::vector<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name)) names.push_back(name);
+  }
+  return names;
+}
+
 using DeferredSyncTest = JournalTest;
+
+TEST_F(DeferredSyncTest, TheJournalsThreadsAreNamedForTopAndPerf) {
+  auto journal = Open();
+  ASSERT_TRUE(journal);
+  ASSERT_TRUE(journal->DeferSyncs());
+  const auto names = ThreadNames();
+  EXPECT_EQ(std::count(names.begin(), names.end(), "journal sync"), 1);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "wal checkpoint"), 1);
+  journal.reset();
+  const auto after = ThreadNames();
+  EXPECT_EQ(std::count(after.begin(), after.end(), "journal sync"), 0) << "the thread ended";
+}
 
 TEST_F(DeferredSyncTest, CommitsCountAsWrittenAndBecomeDurableWhenASyncFinishes) {
   auto journal = Open();

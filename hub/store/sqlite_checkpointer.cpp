@@ -42,7 +42,9 @@ Checkpointer::Checkpointer(std::string path, Db db, int start_pages, int limit_p
       start_pages_(start_pages),
       limit_pages_(std::max(limit_pages, start_pages)),
       trigger_pages_(start_pages),
-      thread_([this] { Run(); }) {}
+      thread_([this] { Run(); }) {
+  pthread_setname_np(thread_.native_handle(), "wal checkpoint");  // for `top -H` and `perf`
+}
 
 Checkpointer::~Checkpointer() {
   {
@@ -76,7 +78,6 @@ uint64_t Checkpointer::completed() const {
 }
 
 void Checkpointer::Run() {
-  pthread_setname_np(pthread_self(), "wal checkpoint");  // for `top -H` and `perf`
   std::unique_lock lock(mutex_);
   while (true) {
     wake_.wait(lock, [&] { return stop_ || requested_ > served_ || wal_pages_ >= trigger_pages_; });

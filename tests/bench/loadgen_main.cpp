@@ -114,6 +114,7 @@ int64_t ServerCpuNs() {
 struct CpuSnapshot {
   std::map<int, std::pair<std::string, int64_t>> threads;  // tid -> (comm, on-CPU ns)
   std::map<int, int64_t> switches;                         // tid -> context switches
+  std::map<int, int64_t> waiting;  // tid -> ns runnable but waiting for a CPU
   int64_t agent_ns = 0;
   int64_t agent_switches = 0;  // context switches of every thread of the agent
   int64_t tcp_out_segs = 0;  // the machine's (network namespace's) TCP segments sent
@@ -138,11 +139,12 @@ CpuSnapshot TakeCpuSnapshot(pid_t agent) {
   for (const auto& entry : fs::directory_iterator("/proc/self/task")) {
     std::ifstream comm(entry.path() / "comm"), sched(entry.path() / "schedstat");
     std::string name;
-    int64_t ns = 0;
+    int64_t ns = 0, wait_ns = 0;
     std::getline(comm, name);
-    sched >> ns;
+    sched >> ns >> wait_ns;
     const int tid = std::stoi(entry.path().filename().string());
     snap.threads[tid] = {name, ns};
+    snap.waiting[tid] = wait_ns;
     snap.switches[tid] = ContextSwitches(entry.path());
   }
   std::ifstream proc_stat("/proc/stat");
@@ -387,13 +389,11 @@ int Run(const Options& o) {
       const int64_t base_cpu = ServerCpuNs() - base_cpu0;
       const CpuSnapshot base_split1 = TakeCpuSnapshot(agent.pid());
       const auto t0 = hub->loop_time();
-      const auto s0 = hub->sync_time();
       const uint64_t syncs0 = hub->hub().counters().journal_syncs.load();
       const int64_t hub_cpu0 = ServerCpuNs();
       AgentReply h = Storm(agent, hub->ingest(), key, n, o, true);
       const int64_t hub_cpu = ServerCpuNs() - hub_cpu0;
       const auto t1 = hub->loop_time();
-      const auto s1 = hub->sync_time();
       const CpuSnapshot hub_split1 = TakeCpuSnapshot(agent.pid());
       if (o.baseline)
         std::fprintf(stderr, "  baseline CPU: %s\n",
@@ -421,14 +421,20 @@ int Run(const Options& o) {
                                                t1.waiting_ns - t0.waiting_ns) / wall);
       // The sync thread is woken twice per sync (asked, then the disk done): its wait for a CPU
       // per sync is the part of the group commit's cycle that is neither disk nor work.
-      if (const uint64_t syncs = c.journal_syncs.load() - syncs0; syncs > 0 && s1.wall_ns > 0)
+      const uint64_t syncs = c.journal_syncs.load() - syncs0;
+      for (const auto& [tid, t] : hub_split1.threads) {
+        const auto before = base_split1.threads.find(tid);
+        if (t.first != "journal sync" || syncs == 0 || before == base_split1.threads.end())
+          continue;
         std::fprintf(stderr, "  hub: sync thread %.1f us on CPU and %.1f us waiting for a CPU "
                      "per sync (%llu syncs)\n",
-                     static_cast<double>(s1.on_cpu_ns - s0.on_cpu_ns) / 1e3 /
+                     static_cast<double>(t.second - before->second.second) / 1e3 /
                          static_cast<double>(syncs),
-                     static_cast<double>(s1.waiting_ns - s0.waiting_ns) / 1e3 /
-                         static_cast<double>(syncs),
+                     static_cast<double>(hub_split1.waiting.at(tid) -
+                                         base_split1.waiting.at(tid)) /
+                         1e3 / static_cast<double>(syncs),
                      static_cast<unsigned long long>(syncs));
+      }
       Round r{b, h, base_cpu, hub_cpu, 0};
       r.ratio = o.baseline ? (h.number("accepted") / h.number("secs")) /
                                  (b.number("answered") / b.number("secs"))

@@ -56,14 +56,6 @@ HubUnderTest::HubUnderTest(const SyntheticNetwork& net, const std::filesystem::p
   hub_ = std::move(*hub);
   ingest_ = hub_->ingest_endpoint();
   fanout_ = hub_->fanout_endpoint();
-  // The journal started its sync thread when the hub deferred its syncs (Hub::Create).
-  std::error_code ec;
-  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
-    std::ifstream comm(task.path() / "comm");
-    std::string name;
-    if (std::getline(comm, name) && name == "journal sync")
-      sync_tid_ = std::stoi(task.path().filename().string());
-  }
   loop_ = std::thread([this] {
     tid_ = static_cast<int>(gettid());
     (void)hub_->Run(stop_);
@@ -82,11 +74,10 @@ uint64_t HubUnderTest::journal_bytes() const {
   return total;
 }
 
-HubUnderTest::ThreadTime HubUnderTest::TimeOf(int tid) {
-  ThreadTime t;
+HubUnderTest::LoopTime HubUnderTest::loop_time() const {
+  LoopTime t;
   t.wall_ns = std::chrono::steady_clock::now().time_since_epoch().count();
-  if (tid == 0) return t;
-  std::ifstream in("/proc/self/task/" + std::to_string(tid) + "/schedstat");
+  std::ifstream in("/proc/self/task/" + std::to_string(tid_.load()) + "/schedstat");
   in >> t.on_cpu_ns >> t.waiting_ns;
   return t;
 }

@@ -32,14 +32,12 @@ class HubUnderTest {
   // Bytes on disk: the journal file and, on the log engine, its log's segments.
   uint64_t journal_bytes() const;
 
-  // Where a thread's time went (from /proc/self/task/<tid>/schedstat): on a CPU, runnable but
-  // waiting for one, and the rest (blocked in fdatasync or idle in zmq_poll).
-  struct ThreadTime {
+  // Where the loop thread's time went (from /proc/self/task/<tid>/schedstat): on a CPU,
+  // runnable but waiting for one, and the rest (blocked in fdatasync or idle in zmq_poll).
+  struct LoopTime {
     int64_t on_cpu_ns = 0, waiting_ns = 0, wall_ns = 0;
   };
-  ThreadTime loop_time() const { return TimeOf(tid_.load()); }
-  // The journal's sync thread ("journal sync"); all zero if the hub syncs on its loop.
-  ThreadTime sync_time() const { return TimeOf(sync_tid_); }
+  LoopTime loop_time() const;
   int loop_tid() const { return tid_.load(); }
 
  private:
@@ -48,8 +46,6 @@ class HubUnderTest {
   std::string ingest_, fanout_;
   std::atomic<bool> stop_{false};
   std::atomic<int> tid_{0};
-  int sync_tid_ = 0;
-  static ThreadTime TimeOf(int tid);
   std::thread loop_;
 };
 

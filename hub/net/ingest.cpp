@@ -98,16 +98,15 @@ void Hub::DrainIngest() {
     }
     ++counters_.requests;
     const std::string rid = routing_id.to_string();
-    const char* who = frames.empty() ? nullptr : zmq_msg_gets(frames[0].handle(), "User-Id");
-    actor_ = who == nullptr ? "unauthenticated" : who;
+    // The sender is the User-Id the ZAP handler gave this connection, never a field it wrote.
+    const char* user = frames.empty() ? nullptr : zmq_msg_gets(frames[0].handle(), "User-Id");
+    actor_ = user == nullptr ? "unauthenticated" : user;
     if (frames.size() != 1) {
       ++counters_.requests_malformed;
       Reject(rid, 0, "", v1::REJECT_MALFORMED,
              "a request is exactly one frame; got " + std::to_string(frames.size()));
       continue;
     }
-    // The sender is the User-Id the ZAP handler gave this connection, never a field it wrote.
-    const char* user = zmq_msg_gets(frames[0].handle(), "User-Id");
     if (user == nullptr) {
       ++counters_.requests_unauthenticated;
       continue;
